@@ -1,0 +1,191 @@
+"""The ``flowpilot`` command: embedded warehouse, demo data, the README's two commands."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from datetime import datetime
+
+from flowpilot_tools import PROJECT_ROOT, report, warehouse
+from flowpilot_tools.dbt import BIN, DEMO_AS_OF, run_dbt, run_sqlfluff, tool_env, vars_arg
+from flowpilot_tools.generate import Scale
+from flowpilot_tools.load import DEMO_MARKER, load
+
+# The demo: large enough to show every mart, small enough to build in seconds.
+DEMO_SCALE = {"accounts": 40, "days": 90, "sessions_per_day": 12.0}
+# The test command loads a smaller copy into its own database.
+TEST_SCALE = {"accounts": 12, "days": 95, "sessions_per_day": 6.0}
+TEST_DATABASE = "flowpilot_test"
+
+
+def _parse_as_of(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--as-of {text!r}: expected an ISO-8601 timestamp with offset, "
+            "e.g. 2026-04-27T15:25:46+00:00"
+        ) from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--as-of {text!r}: the UTC offset is missing")
+    return instant
+
+
+def _scale(args: argparse.Namespace) -> Scale:
+    return Scale(
+        accounts=args.accounts,
+        days=args.days,
+        sessions_per_day=args.sessions_per_day,
+        seed=args.seed,
+        as_of=args.as_of,
+    )
+
+
+def _guard_raw_schema(env: dict[str, str], database: str | None, force: bool) -> None:
+    """Refuse to replace a raw schema that the demo loader did not create."""
+    with warehouse.connect(env, database) as conn:
+        row = conn.execute(
+            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'"
+        ).fetchone()
+    if row is not None and row[0] != DEMO_MARKER and not force:
+        sys.exit(
+            "flowpilot: schema raw exists and was not created by the demo loader; "
+            "refusing to replace it (pass --force to do so)"
+        )
+
+
+def load_demo(env: dict[str, str], scale: Scale, database: str | None = None,
+              force: bool = False) -> None:
+    _guard_raw_schema(env, database, force)
+    result = load(scale, env, database)
+    total = sum(result.rows.values())
+    print(
+        f"loaded {total:,} raw rows ({scale.accounts} accounts, {scale.days} days, "
+        f"{scale.sessions_per_day:g} sessions per account per day, seed {scale.seed}) "
+        f"in {result.seconds:.1f} s"
+    )
+    for table, rows in result.rows.items():
+        print(f"  raw.{table:<20} {rows:>12,}")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if warehouse.is_external() and args.action in ("start", "stop"):
+        print("PGHOST is set: the external server is used, no embedded server to manage.")
+        return 0
+    if args.action == "start":
+        env = warehouse.start_embedded()
+        print(f"embedded PostgreSQL {warehouse.server_version(env)} is running ({warehouse.PGDATA})")
+        print("plain dbt commands from the repository root now reach it; other tools can use:")
+        _print_env(env)
+    elif args.action == "stop":
+        print("stopped" if warehouse.stop_embedded() else "not running")
+    elif args.action == "status":
+        running = warehouse._socket_dir(warehouse.PGDATA) is not None
+        print("running" if running else "not running")
+        return 0 if running else 3
+    elif args.action == "env":
+        _print_env(warehouse.connection_env())
+    return 0
+
+
+def _print_env(env: dict[str, str]) -> None:
+    for key, value in env.items():
+        print(f"export {key}={shlex.quote(value)}")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    env = warehouse.connection_env()
+    load_demo(env, _scale(args), force=args.force)
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    env = warehouse.connection_env()
+    return run_dbt(args.dbt_args, env).returncode
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    env = warehouse.connection_env()
+    print(f"warehouse: {'external' if warehouse.is_external() else 'embedded'} PostgreSQL "
+          f"{warehouse.server_version(env)}, database {env['PGDATABASE']}")
+    load_demo(env, _scale(args), force=args.force)
+    as_of = args.as_of.isoformat()
+    result = run_dbt(["build", *vars_arg(as_of)], env)
+    if result.returncode != 0:
+        print("flowpilot demo: dbt build failed (see above)", file=sys.stderr)
+        return result.returncode
+    report.print_report(env, as_of)
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    env = warehouse.connection_env()
+    database = TEST_DATABASE if not warehouse.is_external() else env["PGDATABASE"]
+    if not warehouse.is_external():
+        warehouse.drop_database(database, env)
+        warehouse.ensure_database(database, env)
+    test_env = dict(env, PGDATABASE=database)
+    scale = Scale(**TEST_SCALE, as_of=datetime.fromisoformat(DEMO_AS_OF))
+    load_demo(test_env, scale, force=args.force)
+
+    steps: list[tuple[str, int]] = []
+    print("\n== sqlfluff lint", flush=True)
+    steps.append(("sqlfluff lint", run_sqlfluff(test_env)))
+    print("\n== dbt build (data and unit tests)", flush=True)
+    steps.append(("dbt build", run_dbt(["build", *vars_arg(DEMO_AS_OF)], test_env).returncode))
+    print("\n== pytest", flush=True)
+    pytest_env = tool_env(test_env)
+    pytest_args = [str(BIN / "pytest"), *args.pytest_args]
+    steps.append(("pytest", subprocess.run(pytest_args, cwd=PROJECT_ROOT, env=pytest_env).returncode))
+
+    failed = [name for name, code in steps if code != 0]
+    print("\n== summary")
+    for name, code in steps:
+        print(f"  {name:<14} {'ok' if code == 0 else f'FAILED (exit {code})'}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="flowpilot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="manage the embedded PostgreSQL")
+    db.add_argument("action", choices=("start", "stop", "status", "env"))
+    db.set_defaults(func=cmd_db)
+
+    def scale_options(p: argparse.ArgumentParser, defaults: dict) -> None:
+        p.add_argument("--accounts", type=int, default=defaults["accounts"])
+        p.add_argument("--days", type=int, default=defaults["days"])
+        p.add_argument("--sessions-per-day", type=float, default=defaults["sessions_per_day"],
+                       help="mean sessions per account per day")
+        p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--as-of", type=_parse_as_of, default=_parse_as_of(DEMO_AS_OF),
+                       help="the instant the data ends at (a few hours of rows follow it)")
+        p.add_argument("--force", action="store_true",
+                       help="replace a schema raw that the demo loader did not create")
+
+    gen = sub.add_parser("generate", help="generate synthetic raw data and load it with COPY")
+    scale_options(gen, DEMO_SCALE)
+    gen.set_defaults(func=cmd_generate)
+
+    demo = sub.add_parser("demo", help="README command (a): load the demo data, build, report")
+    scale_options(demo, DEMO_SCALE)
+    demo.set_defaults(func=cmd_demo)
+
+    test = sub.add_parser("test", help="README command (b): lint, dbt build, pytest")
+    test.add_argument("--force", action="store_true")
+    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
+    test.set_defaults(func=cmd_test)
+
+    dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    dbt.set_defaults(func=cmd_dbt)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""What a build produced: every relation with its row count, then headline numbers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flowpilot_tools.warehouse import connect
+
+# Headline queries per mart; a mart that is not built yet is skipped.
+HEADLINES: list[tuple[str, str, str]] = [
+    (
+        "dim_accounts",
+        "accounts (known / only seen in activity / with an invalid or missing time zone)",
+        """
+        select count(*) filter (where is_known_account),
+               count(*) filter (where not is_known_account),
+               count(*) filter (where is_known_account and timezone = 'UTC')
+        from {schema}.dim_accounts
+        """,
+    ),
+    (
+        "fct_session_metrics",
+        "30d: sessions, resolution rate, MTTR minutes (all accounts)",
+        """
+        select sum(total_sessions),
+               round((sum(resolved_sessions)::numeric / nullif(sum(total_sessions), 0)), 3),
+               round(avg(mttr_minutes)::numeric, 1)
+        from {schema}.fct_session_metrics where period = '30d'
+        """,
+    ),
+    (
+        "fct_escalation_metrics",
+        "30d: handoffs claimed / with action / unclaimed, median and p95 s (account average)",
+        """
+        select sum(n_handoffs_claimed), sum(n_handoffs_with_action), sum(n_handoffs_unclaimed),
+               round(avg(median_seconds_to_first_action)::numeric, 1),
+               round(avg(p95_seconds_to_first_action)::numeric, 1)
+        from {schema}.fct_escalation_metrics where period = '30d'
+        """,
+    ),
+    (
+        "fct_psa_funnel",
+        "30d funnel: sessions > linked > doc pushed > time entry (cohort), hours logged",
+        """
+        select sum(total_sessions), sum(linked_to_ticket), sum(cohort_doc_pushed),
+               sum(cohort_time_entry_logged), sum(total_hours_logged)
+        from {schema}.fct_psa_funnel where period = '30d'
+        """,
+    ),
+]
+
+
+def dbt_schema(layer: str) -> str:
+    return f"{os.environ.get('FLOWPILOT_SCHEMA', 'flowpilot')}_{layer}"
+
+
+def print_report(env: Mapping[str, str], as_of: str) -> None:
+    schemas = [dbt_schema(layer) for layer in ("staging", "intermediate", "marts")]
+    with connect(env) as conn:
+        relations = conn.execute(
+            """
+            select table_schema, table_name, table_type
+            from information_schema.tables
+            where table_schema = any(%s)
+            order by array_position(%s, table_schema::text), table_name
+            """,
+            (schemas, schemas),
+        ).fetchall()
+        print(f"\nBuilt as of {as_of}:")
+        for schema, name, kind in relations:
+            count = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            label = "view " if kind == "VIEW" else "table"
+            print(f"  {label} {schema}.{name:<40} {count:>12,} rows")
+        built = {name for schema, name, _ in relations if schema == schemas[2]}
+        print("\nHeadline numbers (demo data):")
+        for mart, label, query in HEADLINES:
+            if mart not in built:
+                continue
+            values = conn.execute(query.format(schema=schemas[2])).fetchone()
+            print(f"  {label}: {' / '.join(str(v) for v in values)}")

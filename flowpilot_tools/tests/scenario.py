@@ -1,0 +1,146 @@
+"""Hand-written raw rows on a throwaway database, built with dbt, read back.
+
+A ``Scenario`` owns one database on the warehouse server (embedded or the one
+the libpq variables name): it creates the raw schema from the project's
+contract, takes rows per raw table (the NOT NULL columns the test does not
+care about get defaults), runs dbt into it, and answers queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from flowpilot_tools import warehouse
+from flowpilot_tools.dbt import run_dbt
+from flowpilot_tools.generate import COLUMNS
+from flowpilot_tools.load import create_raw_indexes, create_raw_schema
+
+UTC = dt.timezone.utc
+NAMESPACE = uuid.UUID("6f1c1d1e-0000-4000-8000-000000000000")
+MARTS = "flowpilot_marts"
+INTERMEDIATE = "flowpilot_intermediate"
+STAGING = "flowpilot_staging"
+
+
+def uid(name: str) -> uuid.UUID:
+    """A stable uuid for a readable name: uid('acme') is the same in every test."""
+    return uuid.uuid5(NAMESPACE, name)
+
+
+def ts(text: str) -> dt.datetime:
+    """An instant from 'YYYY-MM-DD HH:MM[:SS[.ffffff]]' read as UTC, or with its own offset."""
+    instant = dt.datetime.fromisoformat(text)
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+EPOCH = ts("2026-01-01 00:00")
+# Defaults for NOT NULL columns a scenario leaves out.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "accounts": {"created_at": EPOCH},
+    "users": {"created_at": EPOCH},
+    "tree_categories": {"name": "network"},
+    "trees": {"name": "A flow", "is_active": True, "created_at": EPOCH},
+    "ai_sessions": {"status": "active", "step_count": 1},
+    "ai_session_steps": {},
+    "session_handoffs": {},
+    "flow_proposals": {"status": "pending"},
+    "psa_post_logs": {"status": "success", "retry_count": 0},
+    "psa_activity_logs": {"activity_type": "note_posted"},
+}
+LOADED_AT = ts("2026-01-01 00:00")
+
+
+class BuildFailed(AssertionError):
+    pass
+
+
+class Scenario:
+    def __init__(self, env: Mapping[str, str], name: str):
+        self.database = f"fpt_{name}_{uuid.uuid4().hex[:8]}"
+        self.env = dict(env, PGDATABASE=self.database)
+        warehouse.ensure_database(self.database, env)
+        self._admin_env = dict(env)
+        create_raw_schema(self.env)
+        self.target_path = Path(tempfile.mkdtemp(prefix="fpt_target_"))
+
+    def close(self) -> None:
+        warehouse.drop_database(self.database, self._admin_env)
+        shutil.rmtree(self.target_path, ignore_errors=True)
+
+    # -- input ------------------------------------------------------------------------
+    def insert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert rows into raw.TABLE; ids may be readable names (turned into uuids by uid)."""
+        columns = COLUMNS[table]
+        with warehouse.connect(self.env) as conn:
+            for row in rows:
+                unknown = set(row) - set(columns)
+                if unknown:
+                    raise KeyError(f"raw.{table} has no column {sorted(unknown)}")
+                values = {**DEFAULTS[table], "_loaded_at": LOADED_AT, **row}
+                if "id" not in values:
+                    values["id"] = str(uuid.uuid4())
+                names = list(values)
+                conn.execute(
+                    sql.SQL("insert into raw.{} ({}) values ({})").format(
+                        sql.Identifier(table),
+                        sql.SQL(", ").join(map(sql.Identifier, names)),
+                        sql.SQL(", ").join(sql.Placeholder() * len(names)),
+                    ),
+                    [self._value(name, values[name]) for name in names],
+                )
+
+    @staticmethod
+    def _value(column: str, value: Any) -> Any:
+        id_column = column == "id" or column.endswith("_id") and column != "psa_ticket_id"
+        if id_column and isinstance(value, str):
+            try:
+                return str(uuid.UUID(value))
+            except ValueError:
+                return uid(value)
+        if isinstance(value, dict):
+            return json.dumps(value)
+        return value
+
+    # -- build ------------------------------------------------------------------------
+    def dbt(self, *args: str, check: bool = True) -> str:
+        result = run_dbt(list(args), self.env, target_path=self.target_path, capture=True)
+        output = result.stdout + result.stderr
+        if check and result.returncode != 0:
+            raise BuildFailed(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
+        return output
+
+    def build(self, as_of: str, *extra: str, **more_vars: Any) -> str:
+        """Seeds and models (no tests) with the given as_of."""
+        variables = json.dumps({"as_of": as_of, **more_vars})
+        return self.dbt(
+            "build", "--exclude-resource-type", "test", "unit_test", "--vars", variables, *extra
+        )
+
+    def add_raw_indexes(self) -> None:
+        create_raw_indexes(self.env)
+
+    # -- output -----------------------------------------------------------------------
+    def query(self, query: str, params: Any = None) -> list[dict[str, Any]]:
+        with warehouse.connect(self.env) as conn:
+            with conn.cursor(row_factory=dict_row) as cursor:
+                cursor.execute(query, params)
+                return cursor.fetchall()
+
+    def rows(self, relation: str, where: str = "true", order_by: str = "1") -> list[dict]:
+        """All rows of SCHEMA.RELATION (e.g. 'flowpilot_marts.dim_accounts')."""
+        return self.query(f"select * from {relation} where {where} order by {order_by}")
+
+    def one(self, relation: str, where: str) -> dict[str, Any]:
+        found = self.rows(relation, where)
+        assert len(found) == 1, f"expected one row of {relation} where {where}, got {found}"
+        return found[0]

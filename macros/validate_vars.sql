@@ -1,0 +1,11 @@
+{% macro validate_vars() -%}
+    {#- Runs as on-run-start: every var is checked before any SQL is sent. -#}
+    {%- do parse_as_of(var('as_of', none)) -%}
+    {%- set raw_schema = var('raw_schema', 'raw') | string -%}
+    {%- if not modules.re.match('^[a-z_][a-z0-9_]{0,62}$', raw_schema) -%}
+        {{- exceptions.raise_compiler_error(
+            "dbt var 'raw_schema' is not a plain lower-case schema name: '" ~ raw_schema ~ "'"
+        ) -}}
+    {%- endif -%}
+    select 1 as vars_validated
+{%- endmacro %}

@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ source('flowpilot', 'accounts') }}
+),
+
+deduplicated as (
+    {{ deduplicate('source', 'id', '_loaded_at desc') }}
+),
+
+time_zones as (
+    select name as time_zone_name
+    from pg_catalog.pg_timezone_names
+),
+
+final as (
+    select
+        deduplicated.id as account_id,
+        deduplicated.name as account_name,
+        deduplicated.timezone as timezone_raw,
+        coalesce(time_zones.time_zone_name, 'UTC') as timezone,
+        time_zones.time_zone_name is not null as has_valid_timezone,
+        deduplicated.created_at,
+        deduplicated._loaded_at
+    from deduplicated
+    left join time_zones
+        on trim(deduplicated.timezone) = time_zones.time_zone_name
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('flowpilot', 'psa_activity_logs') }}
+),
+
+deduplicated as (
+    {{ deduplicate('source', 'id', '_loaded_at desc') }}
+),
+
+final as (
+    select
+        id as activity_id,
+        account_id,
+        session_id,
+        {{ normalize_code('activity_type') }} as activity_type,
+        coalesce(hours_logged, 0) as hours_logged,
+        hours_logged is null as is_hours_missing,
+        created_at,
+        _loaded_at
+    from deduplicated
+)
+
+select * from final
