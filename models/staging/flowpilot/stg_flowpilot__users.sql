@@ -12,7 +12,7 @@ final as (
     select
         id as user_id,
         account_id,
-        {{ normalize_code('role') }} as role,
+        {{ normalize_code('role') }} as user_role,
         created_at,
         _loaded_at
     from deduplicated
