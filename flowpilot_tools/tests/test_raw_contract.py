@@ -35,3 +35,12 @@ def test_generator_writes_every_column_of_the_contract(warehouse_env):
     finally:
         scenario.close()
     assert {r["table_name"]: tuple(r["columns"]) for r in found} == COLUMNS
+
+
+SHARED_METRICS = SHARED / "contract" / "METRICS.md"
+
+
+@pytest.mark.skipif(not SHARED_METRICS.exists(), reason=f"no shared contract at {SHARED_METRICS}")
+def test_metrics_copy_equals_shared_contract():
+    copy = PROJECT_ROOT / "docs" / "METRICS.md"
+    assert copy.read_text() == SHARED_METRICS.read_text(), f"{copy} differs from {SHARED_METRICS}"
