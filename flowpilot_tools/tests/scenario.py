@@ -22,8 +22,8 @@ from psycopg.rows import dict_row
 
 from flowpilot_tools import warehouse
 from flowpilot_tools.dbt import run_dbt
-from flowpilot_tools.generate import COLUMNS
-from flowpilot_tools.load import create_raw_indexes, create_raw_schema
+from flowpilot_tools.generate import COLUMNS, Scale
+from flowpilot_tools.load import create_raw_indexes, create_raw_schema, load
 
 UTC = dt.timezone.utc
 NAMESPACE = uuid.UUID("6f1c1d1e-0000-4000-8000-000000000000")
@@ -112,19 +112,43 @@ class Scenario:
         return value
 
     # -- build ------------------------------------------------------------------------
-    def dbt(self, *args: str, check: bool = True) -> str:
-        result = run_dbt(list(args), self.env, target_path=self.target_path, capture=True)
+    def dbt(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
+        """Run dbt against this scenario's database; ENV adds environment variables."""
+        result = run_dbt(
+            list(args), self.env, target_path=self.target_path, capture=True, **dict(env or {})
+        )
         output = result.stdout + result.stderr
         if check and result.returncode != 0:
             raise BuildFailed(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
         return output
 
-    def build(self, as_of: str, *extra: str, **more_vars: Any) -> str:
+    def build(
+        self, as_of: str, *extra: str, env: Mapping[str, str] | None = None, **more_vars: Any
+    ) -> str:
         """Seeds and models (no tests) with the given as_of."""
         variables = json.dumps({"as_of": as_of, **more_vars})
         return self.dbt(
-            "build", "--exclude-resource-type", "test", "unit_test", "--vars", variables, *extra
+            "build", "--exclude-resource-type", "test", "unit_test", "--vars", variables, *extra,
+            env=env,
         )
+
+    def load_generated(self, scale: Scale) -> None:
+        """Fill the raw tables with generated data (replacing what is there)."""
+        load(scale, self.env, workers=1)
+
+    def snapshot(self, schemas: Iterable[str] = (INTERMEDIATE, MARTS)) -> dict[str, list[tuple]]:
+        """Every table of the given schemas, rows sorted: for comparing two builds."""
+        tables = self.query(
+            "select table_schema || '.' || table_name as name from information_schema.tables "
+            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1",
+            (list(schemas),),
+        )
+        result = {}
+        with warehouse.connect(self.env) as conn:
+            for table in tables:
+                rows = conn.execute(f"select * from {table['name']}").fetchall()
+                result[table["name"]] = sorted(rows, key=repr)
+        return result
 
     def add_raw_indexes(self) -> None:
         create_raw_indexes(self.env)
