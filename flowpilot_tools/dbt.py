@@ -53,6 +53,9 @@ def run_dbt(
     )
 
 
-def run_sqlfluff(env: Mapping[str, str], paths: Sequence[str] = ("models", "analyses")) -> int:
-    command = [str(BIN / "sqlfluff"), "lint", *paths, "--processes", "2"]
+def run_sqlfluff(
+    env: Mapping[str, str], paths: Sequence[str] = ("models", "analyses", "tests")
+) -> int:
+    present = [path for path in paths if (PROJECT_ROOT / path).exists()]
+    command = [str(BIN / "sqlfluff"), "lint", *present, "--processes", "2"]
     return subprocess.run(command, cwd=PROJECT_ROOT, env=tool_env(env), check=False).returncode
