@@ -1,0 +1,46 @@
+{#- Percentiles by the FlowPilot endpoint's index rule (METRICS.md section 4,
+    fct_escalation_metrics): the n non-null values sorted ascending, the value at the 0-based
+    index round_half_even(fraction * (n - 1)), the product in IEEE double precision; the median
+    is the middle value, or the mean of the two middle values for an even n.
+    Each is an aggregate expression: use it in a select with group by, like avg(). -#}
+
+{% macro round_half_even(x) -%}
+    {#- x rounded to the nearest integer, ties to the even one, as double precision.
+        Spelled out because PostgreSQL's round(double precision) follows the platform's rint()
+        and round(numeric) rounds ties away from zero. x - floor(x) is exact in float8. -#}
+    (case
+        when ({{ x }}) - floor({{ x }}) > 0.5 then floor({{ x }}) + 1
+        when ({{ x }}) - floor({{ x }}) < 0.5 then floor({{ x }})
+        else floor({{ x }}) + mod(floor({{ x }})::bigint, 2)
+    end)
+{%- endmacro %}
+
+
+{% macro percentile_index(fraction, n) -%}
+    {#- The 0-based index of the fraction-percentile among n sorted values. -#}
+    {{ round_half_even('(' ~ fraction ~ ')::double precision * ((' ~ n ~ ') - 1)') }}::integer
+{%- endmacro %}
+
+
+{% macro percentile_value(value, fraction) -%}
+    {#- Aggregate: the fraction-percentile of the non-null values of value; null when none. -#}
+    (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
+        {{ percentile_index(fraction, 'count(' ~ value ~ ')') }} + 1
+    ]
+{%- endmacro %}
+
+
+{% macro median_value(value) -%}
+    {#- Aggregate: the median of the non-null values of value (for an even count the mean of
+        the two middle values, as Python's statistics.median); null when none. With n values
+        the middle ones are the 1-based (n + 1) / 2 and n / 2 + 1 (integer division): the same
+        element for an odd n. The result is double precision. -#}
+    (
+        (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
+            (count({{ value }}) + 1) / 2
+        ]::double precision
+        + (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
+            count({{ value }}) / 2 + 1
+        ]::double precision
+    ) / 2
+{%- endmacro %}

@@ -1,0 +1,108 @@
+{#- One row per account and period: time from an escalation's claim to the first in-product
+    action (METRICS.md section 4), and the backlog of handoffs nobody has claimed. One pass over
+    the handoffs: each is joined to its own account's windows, flagged claimed-in-window or
+    unclaimed-in-window, and aggregated. -#}
+with
+
+account_periods as (
+    select
+        account_id,
+        period,
+        period_start,
+        as_of
+    from {{ ref('int_account_periods') }}
+),
+
+handoffs as (
+    select
+        account_id,
+        status,
+        created_at,
+        claimed_at,
+        first_action_at,
+        seconds_to_first_action
+    from {{ ref('int_handoffs_first_action_joined') }}
+),
+
+handoff_windows as (
+    select
+        account_periods.account_id,
+        account_periods.period,
+        handoffs.first_action_at,
+        handoffs.seconds_to_first_action,
+        coalesce(
+            handoffs.claimed_at >= account_periods.period_start
+            and handoffs.claimed_at <= account_periods.as_of,
+            false
+        ) as is_claimed_in_window,
+        (
+            handoffs.claimed_at is null
+            and handoffs.created_at >= account_periods.period_start
+            and handoffs.created_at <= account_periods.as_of
+            and handoffs.status is distinct from 'cancelled'
+        ) as is_unclaimed_in_window,
+        {{ duration_seconds('handoffs.created_at', 'account_periods.as_of') }}
+            as age_seconds
+    from handoffs
+    inner join account_periods
+        on
+            handoffs.account_id = account_periods.account_id
+            -- necessary for either flag (windows end at as_of): drops most 7d pairs early
+            and (
+                handoffs.claimed_at >= account_periods.period_start
+                or handoffs.created_at >= account_periods.period_start
+            )
+),
+
+window_values as (
+    select
+        account_id,
+        period,
+        is_claimed_in_window,
+        is_unclaimed_in_window,
+        case when is_claimed_in_window then first_action_at end as first_action_at,
+        case when is_claimed_in_window then seconds_to_first_action end as seconds_to_first_action,
+        case when is_unclaimed_in_window then age_seconds end as unclaimed_age_seconds
+    from handoff_windows
+    where is_claimed_in_window or is_unclaimed_in_window
+),
+
+window_metrics as (
+    select
+        account_id,
+        period,
+        count(*) filter (where is_claimed_in_window) as n_handoffs_claimed,
+        count(first_action_at) as n_handoffs_with_action,
+        avg(seconds_to_first_action) as avg_seconds_to_first_action,
+        {{ median_value('seconds_to_first_action') }} as median_seconds_to_first_action,
+        {{ percentile_value('seconds_to_first_action', '0.95') }} as p95_seconds_to_first_action,
+        count(*) filter (where is_unclaimed_in_window) as n_handoffs_unclaimed,
+        {{ percentile_value('unclaimed_age_seconds', '0.95') }} as p95_seconds_unclaimed_age
+    from window_values
+    group by account_id, period
+),
+
+final as (
+    select
+        account_periods.account_id,
+        account_periods.period,
+        account_periods.period_start,
+        account_periods.as_of,
+        coalesce(window_metrics.n_handoffs_claimed, 0) as n_handoffs_claimed,
+        coalesce(window_metrics.n_handoffs_with_action, 0) as n_handoffs_with_action,
+        window_metrics.avg_seconds_to_first_action,
+        window_metrics.median_seconds_to_first_action,
+        window_metrics.p95_seconds_to_first_action,
+        'Seconds from a senior claiming an escalated session to the first in-product action '
+        || '(the first session step created after the claim). Not "minutes recovered": that '
+        || 'claim needs a manual baseline of the verbal handoff.' as metric_definition,
+        coalesce(window_metrics.n_handoffs_unclaimed, 0) as n_handoffs_unclaimed,
+        window_metrics.p95_seconds_unclaimed_age
+    from account_periods
+    left join window_metrics
+        on
+            account_periods.account_id = window_metrics.account_id
+            and account_periods.period = window_metrics.period
+)
+
+select * from final
