@@ -79,8 +79,9 @@ def start_embedded(pgdata: Path = PGDATA) -> dict[str, str]:
     if socket_dir is None:
         raise RuntimeError(f"the embedded PostgreSQL in {pgdata} did not report ready")
     env = {"PGHOST": str(socket_dir), "PGPORT": "5432", "PGUSER": "postgres", "PGPASSWORD": ""}
-    env["PGDATABASE"] = DEFAULT_DATABASE
-    ensure_database(DEFAULT_DATABASE, env)
+    # PGDATABASE alone (no PGHOST) picks a database on the embedded server.
+    env["PGDATABASE"] = os.environ.get("PGDATABASE") or DEFAULT_DATABASE
+    ensure_database(env["PGDATABASE"], env)
     return env
 
 
