@@ -112,7 +112,7 @@ class Scale:
     seed: int = 42
     as_of: datetime = datetime(2026, 4, 27, 15, 25, 46, tzinfo=timezone.utc)
     # Hours of activity generated after as_of (rows a build at as_of must ignore).
-    hours_after_as_of: float = 6.0
+    hours_after_as_of: float = 24.0
 
 
 def _weighted(options: tuple) -> tuple[list, list[int]]:
@@ -206,7 +206,8 @@ class AccountGenerator:
     def generate(self) -> dict[str, list[str]]:
         rng = self.rng
         self.account_id = self.uid("account")  # the first id: neighbour_account_id relies on it
-        self.size = rng.lognormvariate(0.0, 0.6) if rng.random() > 0.03 else 0.0
+        # Account size: lognormal with mean 1 (exp(mu + sigma^2 / 2) = 1); 3% have no sessions.
+        self.size = rng.lognormvariate(-0.18, 0.6) if rng.random() > 0.03 else 0.0
         created_s = -rng.uniform(30, 900) * 86400.0
         if rng.random() >= DIRTY["account_missing"]:
             tz = self.pick(TIME_ZONES)
@@ -266,10 +267,9 @@ class AccountGenerator:
     def _day(self, day: int) -> None:
         rng = self.rng
         mean = self.scale.sessions_per_day * self.size
-        # Weekends are quieter.
+        # Weekends are quieter (0.375 of a weekday); the weekly mean stays sessions_per_day.
         weekday = (self.origin + timedelta(days=day)).weekday()
-        if weekday >= 5:
-            mean *= 0.3
+        mean *= 0.375 if weekday >= 5 else 1.25
         n = max(0, int(rng.gauss(mean, math.sqrt(mean) + 0.01) + 0.5)) if mean > 0 else 0
         day_s = day * 86400.0
         for _ in range(n):
@@ -304,7 +304,7 @@ class AccountGenerator:
             ticket = f"CW-{rng.randint(10000, 99999)}"
         elif roll < 0.62 + DIRTY["blank_ticket"]:
             ticket = rng.choice(("", " "))
-        steps = max(1, int(rng.lognormvariate(2.1, 0.45)))
+        steps = max(1, int(rng.lognormvariate(2.25, 0.45)))  # about 10 per session
         rating = None
         roll = rng.random()
         if roll < 0.4:

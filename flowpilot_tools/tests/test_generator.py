@@ -78,7 +78,9 @@ def test_every_dirty_case_occurs(data):
     session_ids = {r["id"] for r in sessions}
     assert any(r["session_id"] not in session_ids for r in data["ai_session_steps"]), "dangling"
     account_ids = {r["id"] for r in accounts}
-    assert any(r["account_id"] not in account_ids for r in data["psa_activity_logs"])
+    referenced = {r["account_id"] for table in ("ai_sessions", "session_handoffs",
+                                                "psa_activity_logs") for r in data[table]}
+    assert referenced - account_ids, "accounts named by activity but missing from raw.accounts"
 
 
 def test_invalid_and_missing_time_zones_at_a_larger_scale():
