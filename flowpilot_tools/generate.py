@@ -209,7 +209,9 @@ class AccountGenerator:
         # Account size: lognormal with mean 1 (exp(mu + sigma^2 / 2) = 1); 3% have no sessions.
         self.size = rng.lognormvariate(-0.18, 0.6) if rng.random() > 0.03 else 0.0
         created_s = -rng.uniform(30, 900) * 86400.0
-        if rng.random() >= DIRTY["account_missing"]:
+        # Account 1 is always missing from raw.accounts, so that every scale has the case.
+        missing = rng.random() < DIRTY["account_missing"] or self.index == 1
+        if not missing:
             tz = self.pick(TIME_ZONES)
             self.emit(
                 "accounts",
