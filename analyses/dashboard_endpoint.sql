@@ -4,7 +4,8 @@
     (dbt vars account_id and period, defaulting to a demo account). Differences from the old
     endpoint are METRICS.md's: rates are fractions, averages and rates are null on an empty set,
     values are unrounded, days are in the account's time zone. psa_metrics comes from
-    fct_psa_funnel (the PSA marts), not from these marts. -#}
+    fct_psa_funnel and is always present: the old endpoint hid it unless the window had a
+    linked session, and hard-coded its time-entry totals to 0. -#}
 with
 
 request as (
@@ -110,6 +111,20 @@ knowledge as (
             and fct_knowledge_coverage.period = request.period
 ),
 
+psa as (
+    select
+        fct_psa_funnel.ticket_link_rate,
+        fct_psa_funnel.auto_push_success_rate,
+        fct_psa_funnel.auto_push_retry_success_rate,
+        fct_psa_funnel.total_time_entries,
+        fct_psa_funnel.total_hours_logged
+    from {{ ref('fct_psa_funnel') }} as fct_psa_funnel
+    inner join request
+        on
+            fct_psa_funnel.account_id = request.account_id
+            and fct_psa_funnel.period = request.period
+),
+
 final as (
     select
         jsonb_build_object(
@@ -133,6 +148,13 @@ final as (
                 'proposals_approved_this_period', knowledge.proposals_approved,
                 'proposals_rejected_this_period', knowledge.proposals_rejected,
                 'coverage_by_domain', coalesce(domains.coverage_by_domain, '[]'::jsonb)
+            ),
+            'psa_metrics', jsonb_build_object(
+                'ticket_link_rate', psa.ticket_link_rate,
+                'auto_push_success_rate', psa.auto_push_success_rate,
+                'auto_push_retry_success_rate', psa.auto_push_retry_success_rate,
+                'total_time_entries_logged', psa.total_time_entries,
+                'total_hours_logged', psa.total_hours_logged
             )
         ) as response
     from session_metrics
@@ -140,6 +162,7 @@ final as (
     cross join domains
     cross join confidence
     cross join knowledge
+    cross join psa
 )
 
 select * from final

@@ -160,7 +160,8 @@ class AccountGenerator:
         self._tag = f"{scale.seed % 0xFFFF:04x}{index:06x}"
         neighbour = (index + 1) % scale.accounts
         self.neighbour_account_id = f"{_KIND['account']:02x}{scale.seed % 0xFFFF:04x}{neighbour:06x}{1:020x}"
-        self.ghost_account_id = f"{_KIND['dangling']:02x}{self._tag}{0:020x}"
+        # Three account ids that no raw.accounts row will ever name, shared by all accounts.
+        self.ghost_account_id = f"{_KIND['dangling']:02x}{scale.seed % 0xFFFF:04x}{index % 3:06x}{0:020x}"
 
     # -- helpers -------------------------------------------------------------------------
     def uid(self, kind: str) -> str:

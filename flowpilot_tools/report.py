@@ -11,7 +11,7 @@ from flowpilot_tools.warehouse import connect
 HEADLINES: list[tuple[str, str, str]] = [
     (
         "dim_accounts",
-        "accounts (known / only seen in activity / with an invalid or missing time zone)",
+        "accounts: known / only named by activity / known but on UTC (incl. invalid or missing zones)",
         """
         select count(*) filter (where is_known_account),
                count(*) filter (where not is_known_account),
@@ -27,6 +27,15 @@ HEADLINES: list[tuple[str, str, str]] = [
                round((sum(resolved_sessions)::numeric / nullif(sum(total_sessions), 0)), 3),
                round(avg(mttr_minutes)::numeric, 1)
         from {schema}.fct_session_metrics where period = '30d'
+        """,
+    ),
+    (
+        "fct_flow_quality",
+        "30d flows: live / used / top performers / needing attention",
+        """
+        select count(*), count(*) filter (where usage_count > 0),
+               count(*) filter (where is_top_performer), count(*) filter (where needs_attention)
+        from {schema}.fct_flow_quality where period = '30d'
         """,
     ),
     (
@@ -46,6 +55,14 @@ HEADLINES: list[tuple[str, str, str]] = [
         select sum(total_sessions), sum(linked_to_ticket), sum(cohort_doc_pushed),
                sum(cohort_time_entry_logged), sum(total_hours_logged)
         from {schema}.fct_psa_funnel where period = '30d'
+        """,
+    ),
+    (
+        "fct_psa_daily",
+        "30d: account-days with time entries, entries, hours",
+        """
+        select count(*), sum(time_entries), sum(hours_logged)
+        from {schema}.fct_psa_daily where period = '30d'
         """,
     ),
 ]
