@@ -1,7 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['session_id'], 'unique': True}],
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('flowpilot', 'ai_sessions') }}
+    where {{ loaded_since_last_run() }}
 ),
 
 deduplicated as (

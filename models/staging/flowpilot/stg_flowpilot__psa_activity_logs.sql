@@ -1,7 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['activity_id'], 'unique': True}],
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('flowpilot', 'psa_activity_logs') }}
+    where {{ loaded_since_last_run() }}
 ),
 
 deduplicated as (

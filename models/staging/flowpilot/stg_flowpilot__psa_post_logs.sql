@@ -1,7 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='push_id',
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['push_id'], 'unique': True}],
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('flowpilot', 'psa_post_logs') }}
+    where {{ loaded_since_last_run() }}
 ),
 
 deduplicated as (

@@ -1,7 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='handoff_id',
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['handoff_id'], 'unique': True}],
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('flowpilot', 'session_handoffs') }}
+    where {{ loaded_since_last_run() }}
 ),
 
 deduplicated as (
