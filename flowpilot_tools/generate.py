@@ -113,6 +113,11 @@ class Scale:
     as_of: datetime = datetime(2026, 4, 27, 15, 25, 46, tzinfo=timezone.utc)
     # Hours of activity generated after as_of (rows a build at as_of must ignore).
     hours_after_as_of: float = 24.0
+    # Batch 0 is the initial load. Batch k > 0 is a later landing of the same accounts: the
+    # `days` days before as_of (usually one) with new ids, some rows of earlier days arriving
+    # late, every row landed (_loaded_at) at or after `landed_at`.
+    batch: int = 0
+    landed_at: datetime | None = None
 
 
 def _weighted(options: tuple) -> tuple[list, list[int]]:
@@ -155,6 +160,9 @@ class AccountGenerator:
         self.as_of_s = scale.days * 86400.0
         self.end_s = self.as_of_s + scale.hours_after_as_of * 3600.0
         self.ts = _Clock(self.origin)
+        self.landed_s = -math.inf
+        if scale.landed_at is not None:
+            self.landed_s = (scale.landed_at - self.origin).total_seconds()
         self.out: dict[str, list[str]] = {table: [] for table in TABLES}
         self._counter = 0
         self._tag = f"{scale.seed % 0xFFFF:04x}{index:06x}"
@@ -179,8 +187,8 @@ class AccountGenerator:
         return self.rng.choice((code.upper(), f" {code}", f"{code.title()}  ", f"  {code.upper()} "))
 
     def loaded(self, event_s: float) -> float:
-        """Replication lag: rows land a few minutes after they are written."""
-        return event_s + 60.0 + self.rng.expovariate(1 / 600.0)
+        """Replication lag: rows land a few minutes after they are written (or after landed_at)."""
+        return max(event_s, self.landed_s) + 60.0 + self.rng.expovariate(1 / 600.0)
 
     def emit(self, table: str, values: list, loaded_s: float, replay: bool = True) -> None:
         line = "\t".join(r"\N" if v is None else str(v) for v in values)
@@ -224,6 +232,13 @@ class AccountGenerator:
         self.categories = own + [global_category_id(self.scale, n) for n in range(len(DOMAINS))]
         self.flows = [self._flow(created_s) for _ in range(rng.randint(4, 30))]
         self.active_flows = [flow for flow, active in self.flows if active]
+        if self.scale.batch:
+            # A later landing: the same accounts, users and flows (drawn again above, with the
+            # same ids, and not landed again), then new activity under ids of its own.
+            self.out = {table: [] for table in TABLES}
+            self.rng = random.Random((self.scale.seed * 1_000_003 + self.index) * 7_919 + self.scale.batch)
+            self._tag = f"b{self.scale.batch % 0xFFF:03x}{self.index:06x}"
+            self._counter = 0
         n_days = self.scale.days + math.ceil(self.scale.hours_after_as_of / 24)
         for day in range(n_days):
             self._day(day)
@@ -280,6 +295,8 @@ class AccountGenerator:
             start_s = day_s + min(86399.0, max(0.0, rng.gauss(13.5, 3.5) * 3600.0))
             if start_s > self.end_s:
                 continue
+            if self.scale.batch and rng.random() < 0.05:
+                start_s -= rng.uniform(1, 3) * 86400.0  # a session of earlier days, landing late
             self._session(start_s)
         if rng.random() < 0.4:
             self._proposal(day_s + rng.uniform(0, 86400.0))

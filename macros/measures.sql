@@ -17,3 +17,15 @@
         time zone across daylight-saving changes. -#}
     ({{ instant }} - make_interval(hours => 24 * ({{ days }})))
 {%- endmacro %}
+
+
+{% macro exact_mean(expression, where=none) -%}
+    {#- Aggregate: the mean in exact numeric arithmetic, returned as double precision. A sum of
+        doubles depends on the order of the rows (and of parallel workers); this does not, so
+        two builds of the same data give the same bits. Null on an empty set. -#}
+    cast(
+        avg(cast({{ expression }} as numeric))
+        {%- if where is not none %} filter (where {{ where }}){% endif %}
+        as double precision
+    )
+{%- endmacro %}

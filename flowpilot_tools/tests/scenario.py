@@ -136,8 +136,15 @@ class Scenario:
         """Fill the raw tables with generated data (replacing what is there)."""
         load(scale, self.env, workers=1)
 
-    def snapshot(self, schemas: Iterable[str] = (INTERMEDIATE, MARTS)) -> dict[str, list[tuple]]:
-        """Every table of the given schemas, rows sorted: for comparing two builds."""
+    def snapshot(
+        self,
+        schemas: Iterable[str] = (INTERMEDIATE, MARTS),
+        exclude: Mapping[str, str] | None = None,
+    ) -> dict[str, list[tuple]]:
+        """Every table of the given schemas, rows sorted: for comparing two builds.
+
+        EXCLUDE maps a table to one column left out (bookkeeping such as a watermark).
+        """
         tables = self.query(
             "select table_schema || '.' || table_name as name from information_schema.tables "
             "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1",
@@ -146,7 +153,16 @@ class Scenario:
         result = {}
         with warehouse.connect(self.env) as conn:
             for table in tables:
-                rows = conn.execute(f"select * from {table['name']}").fetchall()
+                columns = "*"
+                if exclude and table["name"] in exclude:
+                    names = self.query(
+                        "select column_name from information_schema.columns "
+                        "where table_schema || '.' || table_name = %s and column_name <> %s "
+                        "order by ordinal_position",
+                        (table["name"], exclude[table["name"]]),
+                    )
+                    columns = ", ".join(row["column_name"] for row in names)
+                rows = conn.execute(f"select {columns} from {table['name']}").fetchall()
                 result[table["name"]] = sorted(rows, key=repr)
         return result
 

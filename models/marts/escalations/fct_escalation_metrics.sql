@@ -73,7 +73,7 @@ window_metrics as (
         period,
         count(*) filter (where is_claimed_in_window) as n_handoffs_claimed,
         count(first_action_at) as n_handoffs_with_action,
-        avg(seconds_to_first_action) as avg_seconds_to_first_action,
+        {{ exact_mean('seconds_to_first_action') }} as avg_seconds_to_first_action,
         {{ median_value('seconds_to_first_action') }} as median_seconds_to_first_action,
         {{ percentile_value('seconds_to_first_action', '0.95') }} as p95_seconds_to_first_action,
         count(*) filter (where is_unclaimed_in_window) as n_handoffs_unclaimed,

@@ -42,7 +42,8 @@ domain_sessions as (
         count(*) filter (where is_resolved) as resolved_count,
         count(*) filter (where is_escalated) as escalated_count,
         count(*) filter (where is_guided) as guided_count,
-        avg(duration_seconds) filter (where is_resolved) / 60 as avg_resolution_minutes
+        {{ exact_mean('duration_seconds', where='is_resolved') }} / 60
+            as avg_resolution_minutes
     from mapped_sessions
     group by account_id, period, problem_domain
 ),

@@ -28,7 +28,7 @@ daily_mttr as (
         account_id,
         period,
         resolved_date,
-        avg(duration_seconds) / 60 as mttr_minutes,
+        {{ exact_mean('duration_seconds') }} / 60 as mttr_minutes,
         count(*) as session_count
     from resolved_sessions
     group by account_id, period, resolved_date

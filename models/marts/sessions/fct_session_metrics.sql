@@ -33,12 +33,10 @@ session_totals as (
         count(*) filter (where is_resolved) as resolved_sessions,
         count(*) filter (where is_escalated) as escalated_sessions,
         count(*) filter (where is_abandoned) as abandoned_sessions,
-        avg(step_count::double precision) filter (
-            where is_resolved
-        ) as avg_steps_to_resolution,
-        avg(duration_seconds) / 60 as avg_session_duration_minutes,
-        avg(duration_seconds) filter (where is_resolved) / 60 as mttr_minutes,
-        avg(session_rating::double precision) as avg_rating,
+        {{ exact_mean('step_count', where='is_resolved') }} as avg_steps_to_resolution,
+        {{ exact_mean('duration_seconds') }} / 60 as avg_session_duration_minutes,
+        {{ exact_mean('duration_seconds', where='is_resolved') }} / 60 as mttr_minutes,
+        {{ exact_mean('session_rating') }} as avg_rating,
         count(*) filter (where problem_domain is null) as unmapped_sessions
     from session_periods
     group by account_id, period
