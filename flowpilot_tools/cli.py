@@ -147,6 +147,15 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from flowpilot_tools import benchmark
+
+    report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)
+    path = benchmark.write_report(report)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flowpilot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("--force", action="store_true")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     test.set_defaults(func=cmd_test)
+
+    bench = sub.add_parser("bench", help="the benchmark: writes docs/benchmarks.md")
+    bench.add_argument("--scale", type=float, default=1.0,
+                       help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
+    bench.add_argument("--endpoint-requests", type=int, default=None,
+                       help="sample this many (account, period) requests for the endpoint strategy")
+    bench.set_defaults(func=cmd_bench)
 
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)

@@ -7,5 +7,11 @@
             "dbt var 'raw_schema' is not a plain lower-case schema name: '" ~ raw_schema ~ "'"
         ) -}}
     {%- endif -%}
+    {%- set lookback = var('lookback_hours', 3) | string -%}
+    {%- if not modules.re.match('^[0-9]{1,4}$', lookback) -%}
+        {{- exceptions.raise_compiler_error(
+            "dbt var 'lookback_hours' must be a whole number of hours (0-9999): '" ~ lookback ~ "'"
+        ) -}}
+    {%- endif -%}
     select 1 as vars_validated
 {%- endmacro %}
