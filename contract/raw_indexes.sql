@@ -13,10 +13,13 @@ create index if not exists ai_session_steps_session_created_idx
 create index if not exists ai_session_steps_id_loaded_idx
     on raw.ai_session_steps (id, _loaded_at);
 
--- Incremental builds read only the rows landed since the last run. Replication appends rows
--- in landing order, so a BRIN index on _loaded_at is tiny and skips all older blocks.
-create index if not exists ai_session_steps_loaded_brin
-    on raw.ai_session_steps using brin (_loaded_at) with (pages_per_range = 16);
+-- Incremental builds read only the rows landed since the last run. For the steps, a btree:
+-- it also answers max(_loaded_at), the watermark a full refresh of the first-step facts
+-- records, without a scan of the largest table.
+create index if not exists ai_session_steps_loaded_idx
+    on raw.ai_session_steps (_loaded_at);
+-- The other tables are small enough for BRIN: replication appends rows in landing order, so
+-- a BRIN index on _loaded_at is tiny and skips all older blocks.
 create index if not exists ai_sessions_loaded_brin
     on raw.ai_sessions using brin (_loaded_at) with (pages_per_range = 16);
 create index if not exists session_handoffs_loaded_brin

@@ -38,17 +38,22 @@ step_versions as not materialized (
     from {{ ref('stg_flowpilot__ai_session_step_versions') }}
 ),
 
-{% if is_incremental() %}
-
+-- Steps landed since the last run (none in a full refresh, which reads every handoff).
 new_steps as (
     select
         step_id,
         session_id,
         _loaded_at
     from step_versions
-    where _loaded_at > {{ incremental_watermark('steps_loaded_through') }}
+    where
+        {% if is_incremental() -%}
+            _loaded_at > {{ incremental_watermark('steps_loaded_through') }}
+        {%- else -%}
+            false
+        {%- endif %}
 ),
 
+-- Their sessions, and the sessions that held earlier versions of them.
 touched_sessions as (
     select new_steps.session_id
     from new_steps
@@ -64,56 +69,39 @@ touched_sessions as (
 handoffs_to_compute as (
     select handoffs.*
     from handoffs
-    where handoffs._loaded_at > {{ incremental_watermark('_loaded_at') }}
-    union
-    select handoffs.*
-    from handoffs
-    inner join touched_sessions
-        on handoffs.session_id = touched_sessions.session_id
+    {% if is_incremental() -%}
+        where
+            handoffs._loaded_at > {{ incremental_watermark('_loaded_at') }}
+            or handoffs.session_id in (select touched_sessions.session_id from touched_sessions)
+    {%- endif %}
 ),
 
-steps_loaded_through as (
-    select
-        greatest(
-            (select max(steps_loaded_through) from {{ this }}),
-            (select max(new_steps._loaded_at) from new_steps)
-        ) as loaded_through
-),
-
-{% else %}
-
-handoffs_to_compute as (
-    select * from handoffs
-),
-
+-- The watermark this run records: the newest step row there is (read from the index).
 steps_loaded_through as (
     select max(_loaded_at) as loaded_through
     from step_versions
 ),
 
-{% endif %}
-
-claimed_by_session as (
+claimed_handoffs as (
     select
         handoff_id,
         session_id,
         claimed_at
     from handoffs_to_compute
     where claimed_at is not null
-    order by session_id
 ),
 
 first_steps as (
     select
-        claimed_by_session.handoff_id,
+        claimed_handoffs.handoff_id,
         first_step.created_at as first_step_after_claim_at
-    from claimed_by_session
+    from claimed_handoffs
     inner join lateral (
         select candidate.created_at
         from step_versions as candidate
         where
-            candidate.session_id = claimed_by_session.session_id
-            and candidate.created_at > claimed_by_session.claimed_at
+            candidate.session_id = claimed_handoffs.session_id
+            and candidate.created_at > claimed_handoffs.claimed_at
             and not exists (
                 select
                 from step_versions as newer

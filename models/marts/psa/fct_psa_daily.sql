@@ -47,4 +47,6 @@ final as (
             and daily_entries.period = account_periods.period
 )
 
+-- Stored in index order: the rows of one account and period share a page or two (BI reads).
 select * from final
+order by account_id, period, entry_date

@@ -69,4 +69,6 @@ final as (
             and account_period_tiers.confidence_tier = tier_sessions.confidence_tier
 )
 
+-- Stored in index order: the rows of one account and period share a page or two (BI reads).
 select * from final
+order by account_id, period, confidence_tier

@@ -87,4 +87,6 @@ final as (
             and domain_sessions.problem_domain = domain_flows.category_domain
 )
 
+-- Stored in index order: the rows of one account and period share a page or two (BI reads).
 select * from final
+order by account_id, period, problem_domain
