@@ -5,6 +5,7 @@
 select
     id as step_id,
     session_id,
+    {{ normalize_code('step_type') }} as step_type,
     created_at,
     _loaded_at
 from {{ source('flowpilot', 'ai_session_steps') }}
