@@ -7,5 +7,6 @@
             "dbt var 'raw_schema' is not a plain lower-case schema name: '" ~ raw_schema ~ "'"
         ) -}}
     {%- endif -%}
+    {%- do validate_operations_vars() -%}
     select 1 as vars_validated
 {%- endmacro %}
