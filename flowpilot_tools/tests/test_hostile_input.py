@@ -143,24 +143,21 @@ INSTANTS = SECONDS.map(lambda s: AS_OF_TS + dt.timedelta(seconds=s))
 LATER = st.one_of(st.none(), st.integers(-3600, 20 * 86400).map(lambda s: dt.timedelta(seconds=s)))
 
 
-def code(*values: str):
-    """A code as the application may store it: stray case and spaces, blank, null, unknown."""
+def code(*values: str, nullable: bool = True):
+    """A code as the application may store it: stray case and spaces, blank, unknown, and
+    null unless the contract's column is NOT NULL."""
     base = st.sampled_from(values)
-    return st.one_of(
+    dirty = st.one_of(
         base, base.map(str.upper), base.map(lambda v: f"  {v.title()} "),
-        st.sampled_from(["", "   ", "unknown_code"]), st.none(),
+        st.sampled_from(["", "   ", "unknown_code"]),
     )
+    return st.one_of(dirty, st.none()) if nullable else dirty
 
 
 ACCOUNTS = ["a0", "a1", "a2", "ghost"]  # ghost: never in raw.accounts
 SESSIONS = [f"s{i}" for i in range(8)] + ["dangling_session"]
 FLOWS = ["f0", "f1", "f2", "dangling_flow"]
 LOADED = INSTANTS
-
-
-def required(strategy):
-    """NOT NULL columns of the contract: no null."""
-    return strategy.filter(lambda v: v is not None)
 
 
 RAW_ROWS = st.fixed_dictionaries({
@@ -187,8 +184,8 @@ RAW_ROWS = st.fixed_dictionaries({
     }), max_size=5),
     "ai_sessions": st.lists(st.fixed_dictionaries({
         "id": st.sampled_from(SESSIONS[:-1]), "account_id": st.sampled_from(ACCOUNTS),
-        "status": required(code("active", "resolved", "escalated", "requesting_escalation",
-                                "abandoned")),
+        "status": code("active", "resolved", "escalated", "requesting_escalation",
+                                "abandoned", nullable=False),
         "problem_domain": code("network", "email", "printing"),
         "confidence_tier": code("guided", "exploring", "discovery"),
         "matched_flow_id": st.one_of(st.none(), st.sampled_from(FLOWS)),
@@ -209,20 +206,20 @@ RAW_ROWS = st.fixed_dictionaries({
     }), max_size=8),
     "flow_proposals": st.lists(st.fixed_dictionaries({
         "id": st.sampled_from(["p0", "p1", "p2"]), "account_id": st.sampled_from(ACCOUNTS),
-        "status": required(code("pending", "approved", "modified", "rejected")),
+        "status": code("pending", "approved", "modified", "rejected", nullable=False),
         "created_at": INSTANTS, "reviewed_at": LATER, "_loaded_at": LOADED,
     }), max_size=5),
     "psa_post_logs": st.lists(st.fixed_dictionaries({
         "id": st.sampled_from(["q0", "q1", "q2", "q3"]),
         "ai_session_id": st.one_of(st.none(), st.sampled_from(SESSIONS)),
-        "status": required(code("success", "failed", "pending")),
+        "status": code("success", "failed", "pending", nullable=False),
         "retry_count": st.integers(0, 3), "posted_at": INSTANTS, "_loaded_at": LOADED,
     }), max_size=8),
     "psa_activity_logs": st.lists(st.fixed_dictionaries({
         "id": st.sampled_from(["t0", "t1", "t2", "t3", "t4"]),
         "account_id": st.sampled_from(ACCOUNTS),
         "session_id": st.one_of(st.none(), st.sampled_from(SESSIONS)),
-        "activity_type": required(code("time_entry_posted", "note_posted")),
+        "activity_type": code("time_entry_posted", "note_posted", nullable=False),
         "hours_logged": st.one_of(st.none(), st.integers(0, 1000).map(lambda c: Decimal(c) / 100)),
         "created_at": INSTANTS, "_loaded_at": LOADED,
     }), max_size=8),
