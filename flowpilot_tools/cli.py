@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import datetime
 
-from flowpilot_tools import PROJECT_ROOT, report, warehouse
+from flowpilot_tools import PROJECT_ROOT, nightly, report, warehouse
 from flowpilot_tools.dbt import BIN, DEMO_AS_OF, run_dbt, run_sqlfluff, tool_env, vars_arg
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import DEMO_MARKER, load
@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=cmd_dbt)
+
+    nightly.add_parser(sub)  # the nightly job (flowpilot_tools/nightly.py, docs/operations.md)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -13,5 +13,6 @@
             "dbt var 'lookback_hours' must be a whole number of hours (0-9999): '" ~ lookback ~ "'"
         ) -}}
     {%- endif -%}
+    {%- do validate_operations_vars() -%}
     select 1 as vars_validated
 {%- endmacro %}

@@ -184,3 +184,34 @@ class Scenario:
         found = self.rows(relation, where)
         assert len(found) == 1, f"expected one row of {relation} where {where}, got {found}"
         return found[0]
+
+
+# -- operations helpers (issue 7: nightly, security, failure safety) ---------------------------
+HISTORY = "flowpilot_history"
+# One statement, so one snapshot: the row count and an md5 of every row's text, in order.
+DIGEST_SQL = (
+    "select count(*) as n_rows, "
+    "md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as digest "
+    "from {relation} as t"
+)
+
+
+def table_digests(scenario: Scenario, schemas: Iterable[str] = (MARTS, HISTORY)) -> dict[str, tuple]:
+    """(rows, md5 of the rows' text sorted) of every table in SCHEMAS: byte-level identity."""
+    tables = scenario.query(
+        "select table_schema || '.' || table_name as name from information_schema.tables "
+        "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1",
+        (list(schemas),),
+    )
+    digests = {}
+    with warehouse.connect(scenario.env) as conn:
+        for table in tables:
+            row = conn.execute(DIGEST_SQL.format(relation=table["name"])).fetchone()
+            digests[table["name"]] = tuple(row)
+    return digests
+
+
+def truncate_raw(scenario: Scenario) -> None:
+    """Empty every raw table (keeps the tables, their indexes and the contract)."""
+    with warehouse.connect(scenario.env) as conn:
+        conn.execute("truncate " + ", ".join(f"raw.{table}" for table in COLUMNS))

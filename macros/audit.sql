@@ -1,0 +1,134 @@
+{#- Write-audit-publish inside one transaction.
+
+    dbt's table materialization builds <name>__dbt_tmp, renames the old table away and the new
+    one to <name>, runs the post-hooks and COMMITs: readers see the old or the new version. But
+    `dbt build` runs a model's own data tests after that COMMIT, so a mart whose own test fails
+    would already be replaced. audit_before_swap, a post-hook of the marts, runs the model's
+    error-level data tests inside the transaction, against the new version, before the COMMIT;
+    a failure raises, the transaction rolls back, and the previous version stays in place
+    (with its grants and policies). The model is reported as an error, its dependants are
+    skipped, and `dbt build` then runs the same tests as usual.
+
+    Which tests: enabled, severity error, depending on this model and otherwise only on its
+    ancestors (already built in this run, e.g. relationships to dim_accounts); generic tests
+    are called through their macro, singular tests rendered from their code. A test that also
+    reads a model built beside this one (e.g. a sum of two sibling marts) cannot be judged
+    before both are built: it runs after, as usual. -#}
+
+{% macro audit_before_swap() -%}
+    {%- if execute -%}
+        {%- set failures = [] -%}
+        {%- for test in audit_tests(model.unique_id) -%}
+            {%- set test_sql = audit_test_sql(test) -%}
+            {%- set outcome = run_query(get_test_sql(
+                test_sql, test.config.fail_calc, test.config.warn_if, test.config.error_if, none
+            )) -%}
+            {%- if outcome.rows | length > 0 and outcome.rows[0]['should_error'] -%}
+                {%- do failures.append(
+                    test.name ~ ' (' ~ outcome.rows[0]['failures'] ~ ' failing rows)'
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if failures -%}
+            {{- exceptions.raise_compiler_error(
+                "audit before swap: " ~ model.name ~ " was not replaced, the previous version "
+                ~ "stays; failing tests: " ~ failures | join(', ')
+            ) -}}
+        {%- endif -%}
+        {{- log("audit before swap: " ~ model.name ~ " passed", info=false) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro audit_tests(model_id) -%}
+    {#- The error-level tests of model_id that can judge it before its COMMIT. -#}
+    {%- set tests = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'test'
+        and model_id in node.depends_on.nodes
+        and node.config.enabled
+        and (node.config.severity | lower) == 'error' -%}
+        {%- set judged = namespace(ok=true) -%}
+        {%- for other in node.depends_on.nodes if other != model_id -%}
+            {%- if not is_ancestor(other, model_id) -%}
+                {%- set judged.ok = false -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if judged.ok -%}
+            {%- do tests.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(tests | sort(attribute='unique_id')) -}}
+{%- endmacro %}
+
+
+{% macro is_ancestor(candidate_id, node_id, depth=0) -%}
+    {%- set node = graph.nodes.get(node_id) -%}
+    {%- if node is none or depth > 40 -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- for parent in node.depends_on.nodes -%}
+        {%- if parent == candidate_id or is_ancestor(candidate_id, parent, depth + 1) -%}
+            {{- return(true) -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(false) -}}
+{%- endmacro %}
+
+
+{% macro audit_test_sql(test) -%}
+    {#- The SQL of a test (the rows that fail it), pointed at this model's new version. -#}
+    {%- set tested = this -%}
+    {%- if test.config.where -%}
+        {%- set tested = '(select * from ' ~ this ~ ' where ' ~ test.config.where
+            ~ ') as dbt_subquery' -%}
+    {%- endif -%}
+    {%- if test.test_metadata -%}
+        {%- set macros = context if not test.test_metadata.namespace
+            else context[test.test_metadata.namespace] -%}
+        {%- set test_macro = macros.get('test_' ~ test.test_metadata.name) -%}
+        {%- if test_macro is none -%}
+            {{- exceptions.raise_compiler_error(
+                "audit before swap: no macro for generic test " ~ test.test_metadata.name
+            ) -}}
+        {%- endif -%}
+        {%- set arguments = {} -%}
+        {%- for key, value in test.test_metadata.kwargs.items() if key != 'model' -%}
+            {%- do arguments.update({key: audit_relation_names(value)}) -%}
+        {%- endfor -%}
+        {{- return(test_macro(model=tested, **arguments)) -}}
+    {%- else -%}
+        {{- return(render(audit_relation_names(test.raw_code))) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro audit_relation_names(value) -%}
+    {#- Replaces ref('x') with the relation's name: a generic-test argument such as
+        to: ref('dim_accounts') becomes the name itself, a ref inside {{ }} of a singular test
+        a string literal of it. The model's own ref names its new version. -#}
+    {%- if value is not string -%}
+        {{- return(value) -}}
+    {%- endif -%}
+    {%- set pattern = "ref\\(\\s*['\"]([A-Za-z0-9_]+)['\"]\\s*\\)" -%}
+    {%- set result = namespace(text=value) -%}
+    {%- for name in modules.re.findall(pattern, value) | unique -%}
+        {%- set relation_name = audit_relation_name(name) -%}
+        {%- if modules.re.fullmatch("\\s*" ~ pattern ~ "\\s*", value) -%}
+            {{- return(relation_name) -}}
+        {%- endif -%}
+        {%- set result.text = modules.re.sub(
+            "ref\\(\\s*['\"]" ~ name ~ "['\"]\\s*\\)", "'" ~ relation_name ~ "'", result.text
+        ) -%}
+    {%- endfor -%}
+    {{- return(result.text) -}}
+{%- endmacro %}
+
+
+{% macro audit_relation_name(name) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type in ('model', 'seed', 'snapshot') and node.name == name -%}
+        {{- return(node.relation_name) -}}
+    {%- endfor -%}
+    {{- exceptions.raise_compiler_error("audit before swap: no model named " ~ name) -}}
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{#- fct_escalation_metrics as every build saw it,
+    one row per as_of date, account, period. -#}
+{{ history_of('fct_escalation_metrics') }}

@@ -1,0 +1,3 @@
+{#- fct_session_metrics as every build saw it,
+    one row per as_of date, account, period. -#}
+{{ history_of('fct_session_metrics') }}
