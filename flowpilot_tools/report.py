@@ -20,6 +20,16 @@ HEADLINES: list[tuple[str, str, str]] = [
         """,
     ),
     (
+        "dim_accounts",
+        "readers: marts readable by flowpilot_bi_reader / under row-level security / all marts",
+        """
+        select count(*) filter (where has_table_privilege('flowpilot_bi_reader', c.oid, 'select')),
+               count(*) filter (where c.relrowsecurity), count(*)
+        from pg_class as c inner join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = '{schema}' and c.relkind = 'r'
+        """,
+    ),
+    (
         "fct_session_metrics",
         "30d: sessions, resolution rate, MTTR minutes (all accounts)",
         """
@@ -73,7 +83,7 @@ def dbt_schema(layer: str) -> str:
 
 
 def print_report(env: Mapping[str, str], as_of: str) -> None:
-    schemas = [dbt_schema(layer) for layer in ("staging", "intermediate", "marts")]
+    schemas = [dbt_schema(layer) for layer in ("staging", "intermediate", "marts", "history")]
     with connect(env) as conn:
         relations = conn.execute(
             """

@@ -66,14 +66,17 @@ touched_sessions as (
             and new_steps._loaded_at > earlier_versions._loaded_at
 ),
 
+-- Handoffs that changed, and the handoffs of touched sessions (all of them in a full refresh).
 handoffs_to_compute as (
     select handoffs.*
     from handoffs
-    {% if is_incremental() -%}
-        where
+    where
+        {% if is_incremental() -%}
             handoffs._loaded_at > {{ incremental_watermark('_loaded_at') }}
-            or handoffs.session_id in (select touched_sessions.session_id from touched_sessions)
-    {%- endif %}
+        {%- else -%}
+            true
+        {%- endif %}
+        or handoffs.session_id in (select touched_sessions.session_id from touched_sessions)
 ),
 
 -- The watermark this run records: the newest step row there is (read from the index).
