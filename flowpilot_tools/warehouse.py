@@ -86,7 +86,9 @@ def start_embedded(pgdata: Path = PGDATA) -> dict[str, str]:
 
 
 def _pg_ctl(pgdata: Path, args: list[str]) -> None:
-    from pgserver import _commands
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset is fine here
+        from pgserver import _commands
 
     user = "pgserver" if os.geteuid() == 0 else None
     _commands.pg_ctl(args, pgdata=pgdata, user=user, timeout=120)
