@@ -113,8 +113,10 @@ final as (
         coalesce(sessions_summary.cohort_time_entry_logged, 0) as cohort_time_entry_logged,
         coalesce(time_entries_summary.total_time_entries, 0) as total_time_entries,
         coalesce(time_entries_summary.total_hours_logged, 0) as total_hours_logged,
-        time_entries_summary.total_hours_logged::double precision
-        / nullif(time_entries_summary.total_time_entries, 0) as avg_hours_per_time_entry,
+        {{ rate(
+            'time_entries_summary.total_hours_logged',
+            'time_entries_summary.total_time_entries',
+        ) }} as avg_hours_per_time_entry,
         {{ rate('sessions_summary.linked_to_ticket', 'sessions_summary.total_sessions') }}
             as ticket_link_rate,
         coalesce(pushes_summary.total_pushes, 0) as total_pushes,
