@@ -181,11 +181,15 @@ def summarize(merged: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         elif kind in ("test", "unit_test"):
             tests[status] = tests.get(status, 0) + 1
         if status in FAILED_STATUSES:
+            message = " ".join((result.get("message") or "").split())[:1500]
+            if kind == "test" and result.get("relation_name"):
+                # a test that stores its failures: where the on-call engineer reads them
+                message += f"; failing rows: select * from {result['relation_name']}"
             failures.append({
                 "node": node_name(unique_id),
                 "unique_id": unique_id,
                 "status": status,
-                "message": " ".join((result.get("message") or "").split())[:1500],
+                "message": message,
             })
         elif status == "skipped":
             skipped.append(node_name(unique_id))

@@ -212,6 +212,11 @@ def table_digests(scenario: Scenario, schemas: Iterable[str] = (MARTS, HISTORY))
 
 
 def truncate_raw(scenario: Scenario) -> None:
-    """Empty every raw table (keeps the tables, their indexes and the contract)."""
+    """Empty every raw table (keeps the tables, their indexes and the contract).
+
+    Raw is then replaced, not appended to: the next build must be a full refresh, or the
+    incremental staging models keep the old rows and skip new ones landed before their
+    watermark (the in_step_with_raw tests of a full `dbt build` would say so).
+    """
     with warehouse.connect(scenario.env) as conn:
         conn.execute("truncate " + ", ".join(f"raw.{table}" for table in COLUMNS))

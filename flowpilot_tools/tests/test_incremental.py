@@ -1,16 +1,19 @@
 """Incremental builds give what a full refresh gives (issue 6): after a full build, a later
 landing (a new day, late rows of earlier days, updates and replays of old rows) is built
-incrementally and every mart is compared row by row with a full refresh of the same raw data."""
+incrementally and every mart is compared row by row with a full refresh of the same raw data;
+and rows an incremental run cannot see fail the build by id instead of going missing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 import pytest
 
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import append
-from flowpilot_tools.tests.scenario import INTERMEDIATE, MARTS, STAGING
+from flowpilot_tools.tests.scenario import INTERMEDIATE, MARTS, STAGING, uid
 
 AS_OF = dt.datetime(2026, 4, 27, 15, 25, 46, tzinfo=dt.timezone.utc)
 NEXT_AS_OF = AS_OF + dt.timedelta(days=1)
@@ -81,3 +84,45 @@ def test_an_earlier_as_of_after_an_incremental_run_gives_the_full_answer(increme
     for table in full:
         differing = [(a, b) for a, b in zip(after_incremental[table], full[table]) if a != b]
         assert not differing, f"{table}: {len(differing)} rows differ, e.g. {differing[:1]}"
+
+
+# -- rows an incremental run cannot see ----------------------------------------------------------
+T0 = dt.datetime(2026, 4, 20, tzinfo=dt.timezone.utc)
+SESSIONS_MODEL = "stg_flowpilot__ai_sessions"
+
+
+def session(name: str, loaded_hours: float) -> dict:
+    return {"id": name, "account_id": "a0", "created_at": T0 - dt.timedelta(days=1),
+            "_loaded_at": T0 + dt.timedelta(hours=loaded_hours)}
+
+
+def test_rows_an_incremental_run_skipped_fail_the_build_until_a_full_refresh(scenario_factory):
+    """A row landing with a _loaded_at older than the watermark less the lookback (loader clock
+    drift, a backfill) is never read by an incremental run, and a row deleted from raw stays:
+    in_step_with_raw names each such id instead of letting the marts lose it silently."""
+    s = scenario_factory("late_landing")
+    build = ("build", "--select", SESSIONS_MODEL, "source:flowpilot.ai_sessions",
+             "--indirect-selection", "cautious",  # its own tests only, not the relationships
+             "--vars", json.dumps({"as_of": AS_OF.isoformat()}))
+    s.insert("accounts", [{"id": "a0", "timezone": "UTC"}])
+    s.insert("ai_sessions", [session("gone", 0), session("updated", 0), session("newest", 10),
+                             session("rolled_back", 0), session("rolled_back", 5)])
+    s.dbt(*build)  # watermark: 10 h less the 3 h lookback = 7 h
+    s.insert("ai_sessions", [session("late", 1), session("updated", 2), session("in_time", 9)])
+    s.query("delete from raw.ai_sessions where id = %s returning 1 as done", (str(uid("gone")),))
+    s.query("delete from raw.ai_sessions where id = %s and _loaded_at > %s returning 1 as done",
+            (str(uid("rolled_back")), T0))
+
+    output = s.dbt(*build, check=False)
+    assert "FAIL 4 in_step_with_raw_stg_flowpilot__ai_sessions" in " ".join(output.split())
+    stored = re.search(r"select \* from (\S+)", output)
+    assert stored, output[-3000:]
+    problems = {row["id"]: row["problem"].split(":")[0] for row in s.query(
+        f"select id, problem from {stored.group(1)}")}
+    assert problems == {uid("late"): "missing", uid("updated"): "outdated",
+                        uid("gone"): "gone from raw", uid("rolled_back"): "newer than raw"}
+    assert s.query(f"select count(*) as n from {STAGING}.{SESSIONS_MODEL} "
+                   "where session_id = %s", (str(uid("in_time")),))[0]["n"] == 1
+
+    s.dbt(*build, "--full-refresh")
+    assert s.query(f"select count(*) as n from {stored.group(1)}")[0]["n"] == 0

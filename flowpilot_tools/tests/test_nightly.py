@@ -310,6 +310,22 @@ def test_error_summary_names_the_hook_error():
     assert "table raw.psa_post_logs is missing" in summary
 
 
+def test_a_failing_test_that_stores_its_rows_says_where_they_are():
+    test_id = "test.flowpilot_metrics.in_step_with_raw_stg_flowpilot__ai_sessions_x.1a2b"
+    merged = nightly.merge_results({"results": [
+        {"unique_id": test_id, "status": "fail", "message": "Got 4 results, configured to fail "
+         "if != 0", "relation_name": '"db"."flowpilot_dbt_test__audit"."in_step_with_raw_1a2b"'},
+        {"unique_id": "test.flowpilot_metrics.unique_x.3c4d", "status": "fail",
+         "message": "Got 1 result, configured to fail if != 0", "relation_name": None},
+    ]})
+    failures = {f["node"]: f["message"] for f in nightly.summarize(merged)["failures"]}
+    assert failures == {
+        "in_step_with_raw_stg_flowpilot__ai_sessions_x": "Got 4 results, configured to fail if "
+        '!= 0; failing rows: select * from "db"."flowpilot_dbt_test__audit"."in_step_with_raw_1a2b"',
+        "unique_x": "Got 1 result, configured to fail if != 0",
+    }
+
+
 def test_old_run_folders_are_pruned(tmp_path):
     for name in ("20260101T021500Z", "20260102T021500Z", "20260103T021500Z",
                  "20260103T021500Z-2", "keep-me"):
