@@ -98,6 +98,7 @@ def _print_env(env: dict[str, str]) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     env = warehouse.connection_env()
     load_demo(env, _scale(args), force=args.force)
+    print("raw was replaced: build with `dbt build --full-refresh` (incremental models start over)")
     return 0
 
 
@@ -112,7 +113,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{warehouse.server_version(env)}, database {env['PGDATABASE']}")
     load_demo(env, _scale(args), force=args.force)
     as_of = args.as_of.isoformat()
-    result = run_dbt(["build", *vars_arg(as_of)], env)
+    # raw was replaced, not appended to: the incremental models start over
+    result = run_dbt(["build", "--full-refresh", *vars_arg(as_of)], env)
     if result.returncode != 0:
         print("flowpilot demo: dbt build failed (see above)", file=sys.stderr)
         return result.returncode
@@ -134,7 +136,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     print("\n== sqlfluff lint", flush=True)
     steps.append(("sqlfluff lint", run_sqlfluff(test_env)))
     print("\n== dbt build (data and unit tests)", flush=True)
-    steps.append(("dbt build", run_dbt(["build", *vars_arg(DEMO_AS_OF)], test_env).returncode))
+    build = ["build", "--full-refresh", *vars_arg(DEMO_AS_OF)]  # raw was replaced
+    steps.append(("dbt build", run_dbt(build, test_env).returncode))
     print("\n== pytest", flush=True)
     pytest_env = tool_env(test_env)
     pytest_args = [str(BIN / "pytest"), *args.pytest_args]
