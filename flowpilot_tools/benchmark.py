@@ -222,6 +222,7 @@ class Build:
     node_seconds: dict[str, float]
     dbt_peak_bytes: int = 0
     postgres_peak_bytes: int = 0
+    wal_bytes: int = 0
 
 
 MODELS_ONLY = ("--exclude-resource-type", "test", "unit_test")
@@ -234,6 +235,7 @@ def _timed_dbt(env: Mapping[str, str], target: Path, as_of: str, *args: str,
 
     command = [str(BIN / "dbt"), *args, "--vars", json.dumps({"as_of": as_of}),
                "--target-path", str(target)]
+    wal_start = _wal_position(env)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=PROJECT_ROOT,
                                env=tool_env(env, DBT_LOG_PATH=str(target)),
@@ -249,7 +251,42 @@ def _timed_dbt(env: Mapping[str, str], target: Path, as_of: str, *args: str,
     if process.returncode != 0 or failures:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{output[-4000:]}")
     nodes = {r["unique_id"].split(".", 2)[-1]: r["execution_time"] for r in results["results"]}
-    return Build(wall, nodes, watch.dbt_peak, watch.postgres_peak)
+    return Build(wall, nodes, watch.dbt_peak, watch.postgres_peak,
+                 _wal_position(env) - wal_start)
+
+
+def _wal_position(env: Mapping[str, str]) -> int:
+    """Bytes of WAL the server has written so far (server-wide: run nothing else meanwhile)."""
+    with warehouse.connect(env) as conn:
+        return int(conn.execute("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+                   .fetchone()[0])
+
+
+def run_wal(fraction: float = 1.0, log: Callable[[str], None] = print) -> dict:
+    """The cost of crash safety (DECISIONLOG 14): time and WAL of a full build and of the
+    nightly build after one more day, models only, on a fresh database at the scale."""
+    base_env = warehouse.connection_env()
+    scale = dataclasses.replace(REFERENCE, accounts=max(4, round(REFERENCE.accounts * fraction)))
+    env = _fresh(base_env, "flowpilot_bench_wal")
+    with warehouse.connect(env) as conn:
+        settings = {name: conn.execute(f"show {name}").fetchone()[0]
+                    for name in ("wal_level", "synchronous_commit", "wal_compression")}
+    log(f"[bench] {scale.accounts} accounts: generating and loading")
+    load(scale, env)
+    target = PROJECT_ROOT / "target_bench" / "wal"
+    full = _timed_dbt(env, target / "full", scale.as_of.isoformat(), "build", "--full-refresh",
+                      *MODELS_ONLY)
+    next_as_of = scale.as_of + dt.timedelta(days=1)
+    append(dataclasses.replace(scale, days=1, as_of=next_as_of, hours_after_as_of=0.0,
+                               batch=1), env)
+    nightly = _timed_dbt(env, target / "nightly", next_as_of.isoformat(), "build", *MODELS_ONLY)
+    warehouse.drop_database(env["PGDATABASE"], base_env)
+    result = {"accounts": scale.accounts, "settings": settings,
+              "full": {"seconds": round(full.wall_seconds, 1), "wal_bytes": full.wal_bytes},
+              "nightly": {"seconds": round(nightly.wall_seconds, 1),
+                          "wal_bytes": nightly.wal_bytes}}
+    log(json.dumps(result))
+    return result
 
 
 def _floor(env: Mapping[str, str]) -> dict[str, float]:
@@ -505,6 +542,9 @@ def write_report(report: dict, docs: Path = DOCS) -> Path:
         f"- nightly after one more day ({sum(report['append']['rows'].values()):,} new rows "
         f"landed in {report['append']['seconds']:.0f} s): models {nightly:.1f} s, tests "
         f"{report['nightly_tests']['wall_seconds']:.1f} s",
+        f"- WAL written (every table logged, DECISIONLOG 14): full build "
+        f"{report['full_models'].get('wal_bytes', 0) / 2**20:,.0f} MiB, nightly "
+        f"{report['nightly_models'].get('wal_bytes', 0) / 2**20:,.0f} MiB",
         "",
         "| model | full build s | nightly s |",
         "|---|---:|---:|",

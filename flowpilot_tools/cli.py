@@ -98,7 +98,9 @@ def _print_env(env: dict[str, str]) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     env = warehouse.connection_env()
     load_demo(env, _scale(args), force=args.force)
-    print("raw was replaced: build with `dbt build --full-refresh` (incremental models start over)")
+    print("raw was replaced: build with `dbt build --full-refresh --vars "
+          "'{volume_shrink_expected: true}'` (incremental models start over; the marts may "
+          "shrink)")
     return 0
 
 
@@ -113,8 +115,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{warehouse.server_version(env)}, database {env['PGDATABASE']}")
     load_demo(env, _scale(args), force=args.force)
     as_of = args.as_of.isoformat()
-    # raw was replaced, not appended to: the incremental models start over
-    result = run_dbt(["build", "--full-refresh", *vars_arg(as_of)], env)
+    # raw was replaced, not appended to: the incremental models start over, and the marts
+    # may shrink (other generator options) without that being a fault
+    result = run_dbt(["build", "--full-refresh",
+                      *vars_arg(as_of, volume_shrink_expected=True)], env)
+    if result.returncode == 0:  # the night of as_of in the history, as the nightly files it
+        result = run_dbt(["build", "--selector", "history",
+                          *vars_arg(as_of, publish_history=True)], env)
     if result.returncode != 0:
         print("flowpilot demo: dbt build failed (see above)", file=sys.stderr)
         return result.returncode
@@ -138,6 +145,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     print("\n== dbt build (data and unit tests)", flush=True)
     build = ["build", "--full-refresh", *vars_arg(DEMO_AS_OF)]  # raw was replaced
     steps.append(("dbt build", run_dbt(build, test_env).returncode))
+    print("\n== dbt build of the history (as the nightly's last step)", flush=True)
+    history = ["build", "--selector", "history", *vars_arg(DEMO_AS_OF, publish_history=True)]
+    steps.append(("dbt history", run_dbt(history, test_env).returncode))
     print("\n== pytest", flush=True)
     pytest_env = tool_env(test_env)
     pytest_args = [str(BIN / "pytest"), *args.pytest_args]
@@ -153,6 +163,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from flowpilot_tools import benchmark
 
+    if args.wal_only:
+        benchmark.run_wal(fraction=args.scale)
+        return 0
     report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)
     path = benchmark.write_report(report)
     print(f"wrote {path}")
@@ -196,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
     bench.add_argument("--endpoint-requests", type=int, default=None,
                        help="sample this many (account, period) requests for the endpoint strategy")
+    bench.add_argument("--wal-only", action="store_true",
+                       help="only the cost of crash safety: time and WAL of a full and a "
+                            "nightly build (printed, docs/benchmarks.md not written)")
     bench.set_defaults(func=cmd_bench)
 
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")

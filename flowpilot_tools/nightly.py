@@ -6,14 +6,19 @@ without ``PGHOST``):
 1. takes a lock on the warehouse so that two runs never overlap;
 2. ``dbt source freshness`` (warn after 26 hours, error after 50 by default); a stale
    source stops the run before the build: the marts keep describing the last good night;
-3. ``dbt build`` with ``as_of`` = the start of the run (ISO-8601, ``+00:00``); the build
-   also appends the period marts to the history tables (models/history);
-4. when the build failed, ``dbt retry`` once: only the failed and skipped nodes, with the
-   same vars;
-5. keeps dbt's artifacts in ``runs/<run id>/target`` and appends a start and an end record
+3. ``dbt build`` of everything but the history (selector without_history) with ``as_of`` =
+   the start of the run (ISO-8601, ``+00:00``); every mart is swapped in only after its own
+   tests and the volume guard passed (macros/audit.sql);
+4. when the build failed: if the server was reset meanwhile (a backend killed, a crash, a
+   full WAL disk: the postmaster's start time changed), the build again, whole; otherwise
+   ``dbt retry`` once (only the failed and skipped nodes), with the same vars;
+5. only when the build succeeded whole: the history step appends this night's period marts
+   to the history tables (selector history, var publish_history); a night that failed or
+   was refused appends nothing, and a rerun of the same night replaces its rows;
+6. keeps dbt's artifacts in ``runs/<run id>/target`` and appends a start and an end record
    to the JSON-lines run log ``runs/nightly.jsonl`` (status, per-model rows and seconds,
-   failing nodes and their messages);
-6. exits 0 when everything was built (warnings allowed), 1 naming what failed otherwise.
+   failing nodes and their messages, server resets and what was rebuilt);
+7. exits 0 when everything was built (warnings allowed), 1 naming what failed otherwise.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from flowpilot_tools import PROJECT_ROOT, warehouse
 from flowpilot_tools.dbt import BIN, tool_env
@@ -60,6 +67,8 @@ class NightlyOptions:
     lock_timeout: str = "60s"
     keep_runs: int = 30
     retry: bool = True
+    # seconds to wait for a server in crash recovery before the run gives up
+    recovery_wait_seconds: float = 180.0
 
 
 @dataclass
@@ -147,10 +156,11 @@ def freshness_records(sources: dict[str, Any] | None) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r["source"])
 
 
-def merge_results(*run_results: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The last result of each node over the attempts (a retry overrides the build)."""
+def merge_results(*attempts: tuple[str, dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """The last result of each node over the (step name, run results) attempts, in order: a
+    retry or rebuild overrides the build."""
     merged: dict[str, dict[str, Any]] = {}
-    for attempt, results in zip(("build", "retry"), run_results):
+    for attempt, results in attempts:
         for result in (results or {}).get("results", []):
             merged[result["unique_id"]] = {**result, "attempt": attempt}
     return merged
@@ -239,6 +249,82 @@ def copy_if_exists(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+# -- the server ------------------------------------------------------------------------------
+def wait_for_server(env: Mapping[str, str], seconds: float) -> bool:
+    """True once the server accepts connections (after crash recovery), within SECONDS."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with warehouse.connect(env) as conn:
+                conn.execute("select 1")
+                return True
+        except psycopg.OperationalError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(1.0)
+
+
+class ResetSentinel:
+    """A one-row UNLOGGED table, <prefix>_ops.reset_sentinel. PostgreSQL empties every
+    unlogged table in crash recovery - after a backend killed by a signal (the OOM killer), a
+    PANIC (a full WAL disk), a crash or an immediate shutdown - and keeps them over a clean
+    restart. The run writes the row when it starts; finding the table empty later means the
+    server was reset in between. (pg_postmaster_start_time() does not move in crash
+    recovery: the postmaster survives it.)"""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+        prefix = os.environ.get("FLOWPILOT_SCHEMA", "flowpilot")
+        self.table = f"{prefix}_ops.reset_sentinel"
+
+    def arm(self, run_id: str) -> bool | None:
+        """Write this run's row; whether the server was reset since the last run armed it
+        (None when no run ever did)."""
+        with warehouse.connect(self.env) as conn:
+            existed = conn.execute("select to_regclass(%s) is not null",
+                                   (self.table,)).fetchone()[0]
+            conn.execute(f"create schema if not exists {self.table.split('.')[0]}")
+            conn.execute(f"create unlogged table if not exists {self.table} "
+                         "(run_id text not null, armed_at timestamptz not null)")
+            emptied = conn.execute(f"select not exists (select from {self.table})").fetchone()[0]
+            conn.execute(f"delete from {self.table}")
+            conn.execute(f"insert into {self.table} values (%s, now())", (run_id,))
+        return bool(emptied) if existed else None
+
+    def tripped(self) -> bool:
+        with warehouse.connect(self.env) as conn:
+            return conn.execute(f"select not exists (select from {self.table})").fetchone()[0]
+
+
+class RunLock:
+    """The advisory lock that keeps two runs apart, held by one session. A server reset ends
+    that session and so releases the lock: ``ensure`` takes it again before the run goes on."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env, self.conn = env, None
+
+    def ensure(self) -> bool:
+        if self.conn is not None and not self.conn.closed:
+            try:
+                self.conn.execute("select 1")
+                return True
+            except psycopg.Error:
+                pass
+        self.close()
+        self.conn = psycopg.connect(warehouse.conninfo(self.env), autocommit=True)
+        return self.conn.execute(
+            "select pg_try_advisory_lock(hashtext(%s))", (lock_key(self.env),)
+        ).fetchone()[0]
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except psycopg.Error:
+                pass
+            self.conn = None
+
+
 # -- the job ---------------------------------------------------------------------------------
 def lock_key(env: Mapping[str, str]) -> str:
     return f"flowpilot nightly {os.environ.get('FLOWPILOT_SCHEMA', 'flowpilot')}"
@@ -273,23 +359,26 @@ def run(env: Mapping[str, str], options: NightlyOptions) -> int:
     freshness: list[dict[str, Any]] = []
     summary: dict[str, Any] = summarize({})
     failures: list[dict[str, Any]] = []
+    resets: list[dict[str, Any]] = []
     status = "failed"
+    reset_since_last_run = None
+    lock = RunLock(env)
     try:
-        with warehouse.connect(env) as lock_conn:
-            locked = lock_conn.execute(
-                "select pg_try_advisory_lock(hashtext(%s))", (lock_key(env),)
-            ).fetchone()[0]
-            if not locked:
-                failures.append({"node": "lock", "status": "error", "message":
-                                 "another nightly run holds the lock on this database"})
-            else:
-                status, freshness, summary, failures = _run_steps(
-                    env, target, dbt_vars, pgoptions, options, steps
-                )
+        if not lock.ensure():
+            failures.append({"node": "lock", "status": "error", "message":
+                             "another nightly run holds the lock on this database"})
+        else:
+            sentinel = ResetSentinel(env)
+            reset_since_last_run = sentinel.arm(run_id)
+            night = NightRun(env, target, dbt_vars, pgoptions, options, steps, lock, resets,
+                             sentinel, run_id)
+            status, freshness, summary, failures = night.execute()
     except Exception as error:  # the run log must say why a run ended, whatever happened
         failures.append({"node": "nightly", "status": "error",
                          "message": f"{type(error).__name__}: {error}"})
         status = "failed"
+    finally:
+        lock.close()
 
     ended = utc_now()
     exit_code = 0 if status in ("success", "warn") else 1
@@ -302,6 +391,8 @@ def run(env: Mapping[str, str], options: NightlyOptions) -> int:
         "status": status,
         "exit_code": exit_code,
         "steps": [step.record() for step in steps],
+        "server_reset_since_last_run": reset_since_last_run,
+        "server_resets": resets,
         "freshness": freshness,
         **summary,
         "failures": failures,
@@ -313,54 +404,110 @@ def run(env: Mapping[str, str], options: NightlyOptions) -> int:
     return exit_code
 
 
-def _run_steps(
-    env: Mapping[str, str], target: Path, dbt_vars: str, pgoptions: str,
-    options: NightlyOptions, steps: list[Step],
-) -> tuple[str, list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
-    # 1. freshness: a stale source stops the run before the build
-    step = run_dbt_step("freshness", ["source", "freshness", "--vars", dbt_vars], env, target,
-                        pgoptions)
-    steps.append(step)
-    sources = read_json(target / "sources.json")
-    copy_if_exists(target / "sources.json", target / "sources.freshness.json")
-    freshness = freshness_records(sources)
-    stale = [f for f in freshness if f["status"] in ("error", "runtime error")]
-    if stale or (step.exit_code != 0 and sources is None):
-        failures = [{
-            "node": f"source {f['source']}",
-            "status": "stale" if f["status"] == "error" else f["status"],
-            "message": f["message"] or (
-                f"last row loaded {f['hours_since_load']} hours ago ({f['max_loaded_at']}); "
-                f"error after {options.error_after_hours} hours"
-            ),
-        } for f in stale] or [{"node": "freshness", "status": "error",
-                               "message": error_summary(step.output)}]
-        return "failed", freshness, summarize({}), failures
+class NightRun:
+    """The steps of one run after the lock: freshness, build, retry or rebuild, history."""
 
-    # 2. build, 3. one retry of the failed nodes
-    build = run_dbt_step("build", ["build", "--selector", "nightly", "--vars", dbt_vars], env,
-                         target, pgoptions)
-    steps.append(build)
-    build_results = read_json(target / "run_results.json")
-    copy_if_exists(target / "run_results.json", target / "run_results.build.json")
-    retry_results = None
-    if build.exit_code != 0 and build_results is not None and options.retry:
-        retry = run_dbt_step("retry", ["retry"], env, target, pgoptions)
-        steps.append(retry)
-        if (target / "run_results.json").exists():
-            retry_results = read_json(target / "run_results.json")
-            copy_if_exists(target / "run_results.json", target / "run_results.retry.json")
-    summary = summarize(merge_results(build_results, retry_results))
-    failures = list(summary.pop("failures"))
-    last = steps[-1]
-    if last.exit_code != 0 and not failures:
-        # no node failed: the invocation itself did (a hook, the raw contract, the project)
-        failures.append({"node": f"dbt {last.name}", "status": "error",
-                         "message": error_summary(last.output)})
-    if failures:
-        return "failed", freshness, summary, failures
-    warned = any(f["status"] == "warn" for f in freshness)
-    return ("warn" if warned else "success"), freshness, summary, []
+    def __init__(self, env: Mapping[str, str], target: Path, dbt_vars: str, pgoptions: str,
+                 options: NightlyOptions, steps: list[Step], lock: RunLock,
+                 resets: list[dict[str, Any]], sentinel: ResetSentinel, run_id: str):
+        self.env, self.target, self.dbt_vars, self.pgoptions = env, target, dbt_vars, pgoptions
+        self.options, self.steps, self.lock, self.resets = options, steps, lock, resets
+        self.sentinel, self.run_id = sentinel, run_id
+
+    def dbt(self, name: str, args: Sequence[str]) -> tuple[Step, dict[str, Any] | None]:
+        """One dbt step; its run results (kept as run_results.<name>.json) or None."""
+        results_path = self.target / "run_results.json"
+        before = results_path.stat().st_mtime_ns if results_path.exists() else None
+        step = run_dbt_step(name, args, self.env, self.target, self.pgoptions)
+        self.steps.append(step)
+        written = results_path.exists() and results_path.stat().st_mtime_ns != before
+        # (kept in place, not moved: dbt retry reads the last run_results.json)
+        results = read_json(results_path) if written else None
+        copy_if_exists(results_path, self.target / f"run_results.{name}.json")
+        return step, results
+
+    def reset_after(self, step: Step) -> bool:
+        """True when the server was reset during STEP (the sentinel was emptied): waits for
+        the crash recovery to end, records the reset, arms the sentinel and takes the run
+        lock again (the reset ended the session that held it)."""
+        wait = self.options.recovery_wait_seconds
+        if not wait_for_server(self.env, wait):
+            raise RuntimeError(
+                f"the server did not accept connections for {wait:.0f} s after the "
+                f"{step.name} step failed (down, or still in crash recovery): nothing more was "
+                "built; each mart holds the last good night or a whole new one")
+        if not self.sentinel.tripped():
+            return False
+        self.resets.append({"during": step.name, "detected_at": iso(utc_now())})
+        if not self.lock.ensure():
+            raise RuntimeError("after the server reset another nightly run took the lock")
+        self.sentinel.arm(self.run_id)
+        return True
+
+    def execute(self) -> tuple[str, list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+        # 1. freshness: a stale source stops the run before the build
+        step, _ = self.dbt("freshness", ["source", "freshness", "--vars", self.dbt_vars])
+        sources = read_json(self.target / "sources.json")
+        copy_if_exists(self.target / "sources.json", self.target / "sources.freshness.json")
+        freshness = freshness_records(sources)
+        stale = [f for f in freshness if f["status"] in ("error", "runtime error")]
+        if stale or (step.exit_code != 0 and sources is None):
+            failures = [{
+                "node": f"source {f['source']}",
+                "status": "stale" if f["status"] == "error" else f["status"],
+                "message": f["message"] or (
+                    f"last row loaded {f['hours_since_load']} hours ago ({f['max_loaded_at']}); "
+                    f"error after {self.options.error_after_hours} hours"
+                ),
+            } for f in stale] or [{"node": "freshness", "status": "error",
+                                   "message": error_summary(step.output)}]
+            return "failed", freshness, summarize({}), failures
+
+        # 2. build; 3. after a server reset the build again, whole, else one dbt retry
+        build_args = ["build", "--selector", "without_history", "--vars", self.dbt_vars]
+        step, results = self.dbt("build", build_args)
+        attempts = [("build", results)]
+        if step.exit_code != 0:
+            reset = self.reset_after(step)
+            if reset and self.options.retry:
+                # dbt retry would rerun only the failed nodes; after a reset everything is
+                # rebuilt, so nothing of this night rests on what the crash interrupted
+                self.resets[-1]["action"] = "the build again, whole"
+                step, results = self.dbt("rebuild", build_args)
+                attempts.append(("rebuild", results))
+            elif reset:
+                self.resets[-1]["action"] = "none (--no-retry): the run fails"
+            elif self.options.retry and results is not None:
+                step, results = self.dbt("retry", ["retry"])
+                attempts.append(("retry", results))
+
+        # 4. history, only after a build that succeeded whole; once more after a failure
+        # (each history table replaces the night's rows in one transaction: never twice)
+        if step.exit_code == 0:
+            history_vars = json.dumps({**json.loads(self.dbt_vars), "publish_history": True})
+            history_args = ["build", "--selector", "history", "--vars", history_vars]
+            step, results = self.dbt("history", history_args)
+            attempts.append(("history", results))
+            if step.exit_code != 0:
+                reset = self.reset_after(step)
+                if reset:
+                    self.resets[-1]["action"] = (
+                        "the history step again" if self.options.retry else "none (--no-retry)")
+                if self.options.retry:
+                    step, results = self.dbt("history_retry", history_args)
+                    attempts.append(("history_retry", results))
+
+        summary = summarize(merge_results(*attempts))
+        failures = list(summary.pop("failures"))
+        last = self.steps[-1]
+        if last.exit_code != 0 and not failures:
+            # no node failed: the invocation itself did (a hook, the raw contract, the project)
+            failures.append({"node": f"dbt {last.name}", "status": "error",
+                             "message": error_summary(last.output)})
+        if failures:
+            return "failed", freshness, summary, failures
+        warned = any(f["status"] == "warn" for f in freshness)
+        return ("warn" if warned else "success"), freshness, summary, []
 
 
 def _headline(record: Mapping[str, Any], removed: Sequence[str]) -> str:
@@ -371,6 +518,11 @@ def _headline(record: Mapping[str, Any], removed: Sequence[str]) -> str:
         f"(as_of {record['as_of']}): {sum(m['status'] == 'success' for m in models)} of "
         f"{len(models)} models built, tests {json.dumps(tests)}"
     )
+    for reset in record.get("server_resets", []):
+        text += (f"\n  SERVER RESET during the {reset['during']} step (crash recovery, seen "
+                 f"{reset['detected_at']}): {reset.get('action', 'the run fails')}")
+    if record.get("server_reset_since_last_run"):
+        text += "\n  the server was reset (crash recovery) since the last run"
     stale = [f["source"] for f in record.get("freshness", []) if f["status"] == "warn"]
     if stale:
         text += f"\n  freshness warning: {', '.join(stale)}"

@@ -4,7 +4,8 @@
     one to <name>, runs the post-hooks and COMMITs: readers see the old or the new version. But
     `dbt build` runs a model's own data tests after that COMMIT, so a mart whose own test fails
     would already be replaced. audit_before_swap, a post-hook of the marts, runs the model's
-    error-level data tests inside the transaction, against the new version, before the COMMIT;
+    error-level data tests (and the volume guard, volume_guard_failures) inside the
+    transaction, against the new version, before the COMMIT;
     a failure raises, the transaction rolls back, and the previous version stays in place
     (with its grants and policies). The model is reported as an error, its dependants are
     skipped, and `dbt build` then runs the same tests as usual.
@@ -17,7 +18,7 @@
 
 {% macro audit_before_swap() -%}
     {%- if execute -%}
-        {%- set failures = [] -%}
+        {%- set failures = volume_guard_failures() -%}
         {%- for test in audit_tests(model.unique_id) -%}
             {%- set test_sql = audit_test_sql(test) -%}
             {%- set outcome = run_query(get_test_sql(
@@ -32,11 +33,59 @@
         {%- if failures -%}
             {{- exceptions.raise_compiler_error(
                 "audit before swap: " ~ model.name ~ " was not replaced, the previous version "
-                ~ "stays; failing tests: " ~ failures | join(', ')
+                ~ "stays; failing: " ~ failures | join('; ')
             ) -}}
         {%- endif -%}
         {{- log("audit before swap: " ~ model.name ~ " passed", info=false) -}}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro volume_guard_failures() -%}
+    {#- The volume guard of audit_before_swap: compares the new version of the mart with the
+        previous one (dbt's __dbt_backup, still there inside the transaction) on its row count
+        and on the sums listed in the model's meta.volume_measures (e.g. sum(total_sessions):
+        a mart with a row per account and period keeps its row count when its inputs are
+        emptied, its sums do not). A measure that was positive and is now 0, or that fell by
+        more than the var volume_shrink_limit (a fraction, default 0.5), is a failure, unless
+        the var volume_shrink_expected is true or lists this model. No previous version (the
+        first build): nothing to compare. -#}
+    {%- set failures = [] -%}
+    {%- set expected = var('volume_shrink_expected', false) -%}
+    {%- if expected is sameas true or (expected is iterable and expected is not string
+        and model.name in expected) -%}
+        {{- log("volume guard: " ~ model.name ~ " may shrink in this run (var "
+            ~ "volume_shrink_expected)", info=true) -}}
+        {{- return(failures) -}}
+    {%- endif -%}
+    {%- set previous = make_backup_relation(this, 'table').include(database=false) -%}
+    {%- set found = run_query("select to_regclass('" ~ previous ~ "') is not null").columns[0] -%}
+    {%- if not found.values()[0] -%}
+        {{- return(failures) -}}
+    {%- endif -%}
+    {%- set measures = ['count(*)'] + (model.config.meta or {}).get('volume_measures', []) -%}
+    {%- set limit = var('volume_shrink_limit', 0.5) | float -%}
+    {%- set query -%}
+        select
+        {%- for measure in measures %}
+            (select coalesce({{ measure }}, 0) from {{ previous }})::numeric as before_{{ loop.index }},
+            (select coalesce({{ measure }}, 0) from {{ this }})::numeric as after_{{ loop.index }}
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- for measure in measures -%}
+        {%- set before = row['before_' ~ loop.index] | float -%}
+        {%- set after = row['after_' ~ loop.index] | float -%}
+        {%- if before > 0 and (after <= 0 or after < before * (1 - limit)) -%}
+            {%- do failures.append(
+                "volume guard: " ~ measure ~ " fell from " ~ before ~ " to " ~ after
+                ~ " (more than volume_shrink_limit " ~ limit ~ "; if expected, rerun with "
+                ~ "--vars '{volume_shrink_expected: [" ~ model.name ~ "]}')"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(failures) -}}
 {%- endmacro %}
 
 

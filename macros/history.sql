@@ -1,5 +1,5 @@
-{#- History tables (models/history): every build appends the period marts as they were built,
-    one row per as_of date (UTC) x account x period (x key). A build for a date that already
+{#- History tables (models/history): the nightly job appends the period marts as they were
+    built, one row per as_of date (UTC) x account x period (x key). A build for a date that already
     has rows replaces them (the pre-hook deletes them in the same transaction as the insert),
     so a rerun never duplicates a date. -#}
 
@@ -29,6 +29,8 @@ final as (
         mart.{{ column }}
     {%- endfor %}
     from mart
+    {#- only the nightly job writes history (var publish_history) #}
+    where {{ 'true' if history_is_published() else 'false' }}
 )
 
 select * from final
@@ -43,8 +45,15 @@ select * from final
 {% macro history_replace_as_of_date() -%}
     {#- pre-hook of the history models, inside the transaction of the insert: delete the rows
         of the date being written - the as_of date of the mart's rows, and the date of this
-        build's as_of (so that a date is replaced even when the mart is empty now). -#}
-    {%- if execute and is_incremental() -%}
+        build's as_of (so that a date is replaced even when the mart is empty now).
+        History is written only with the var publish_history (the nightly job, after a build
+        that succeeded whole): in any other build that selects a history model (e.g.
+        `dbt build -s int_session_periods+`) the model deletes and inserts nothing. -#}
+    {%- if execute and not history_is_published() -%}
+        {{- log(model.name ~ ": history left as it was (written only with the var "
+            ~ "publish_history, by the nightly job)", info=true) -}}
+    {%- endif -%}
+    {%- if execute and is_incremental() and history_is_published() -%}
         {%- set marts = [] -%}
         {%- for node_id in model.depends_on.nodes if node_id.startswith('model.') -%}
             {%- do marts.append(node_id) -%}
@@ -62,4 +71,9 @@ where
         from {{ graph.nodes[marts[0]].relation_name }}
     )
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro history_is_published() -%}
+    {{- return(var('publish_history', false) is sameas true) -}}
 {%- endmacro %}

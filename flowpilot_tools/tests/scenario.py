@@ -123,13 +123,19 @@ class Scenario:
         return output
 
     def build(
-        self, as_of: str, *extra: str, env: Mapping[str, str] | None = None, **more_vars: Any
+        self, as_of: str, *extra: str, env: Mapping[str, str] | None = None,
+        publish_history: bool = False, **more_vars: Any
     ) -> str:
-        """Seeds and models (no tests) with the given as_of."""
-        variables = json.dumps({"as_of": as_of, **more_vars})
+        """Seeds and models (no tests) with the given as_of; PUBLISH_HISTORY: the history
+        tables too, in the same invocation (as the nightly's two steps would write them)."""
+        variables = {"as_of": as_of, **more_vars}
+        selection: tuple[str, ...] = ()
+        if publish_history:
+            variables["publish_history"] = True
+            selection = ("--select", "fqn:*")
         return self.dbt(
-            "build", "--exclude-resource-type", "test", "unit_test", "--vars", variables, *extra,
-            env=env,
+            "build", "--exclude-resource-type", "test", "unit_test", "--vars",
+            json.dumps(variables), *selection, *extra, env=env,
         )
 
     def load_generated(self, scale: Scale) -> None:

@@ -78,7 +78,8 @@ class Reader(threading.Thread):
 def start_build(scenario, as_of: str, *extra: str) -> subprocess.Popen:
     command = [
         str(BIN / "dbt"), "build", "--exclude-resource-type", "test", "unit_test",
-        "--vars", json.dumps({"as_of": as_of}), "--target-path", str(scenario.target_path),
+        "--select", "fqn:*", "--vars", json.dumps({"as_of": as_of, "publish_history": True}),
+        "--target-path", str(scenario.target_path),
         *extra,
     ]
     return subprocess.Popen(
@@ -115,7 +116,7 @@ def wait_for_dbt_backends_to_end(scenario, timeout: float = 60.0) -> None:
 def scenario(scenario_factory):
     s = scenario_factory("bi_reads")
     s.load_generated(SCALE)
-    s.build(AS_OF_A)
+    s.build(AS_OF_A, publish_history=True)
     return s
 
 
@@ -184,7 +185,7 @@ def test_reads_during_a_killed_build_see_only_committed_versions(scenario, versi
 def test_the_next_build_after_the_kill_succeeds_and_leaves_nothing_behind(
     scenario, versions, tables
 ):
-    scenario.build(AS_OF_A)
+    scenario.build(AS_OF_A, publish_history=True)
     rebuilt = table_digests(scenario)
     for table in tables:
         if table.startswith(f"{MARTS}."):

@@ -463,7 +463,8 @@ def test_invariants_hold_across_all_marts_for_any_dirty_raw_rows(dirty, raw):
     truncate_raw(dirty)
     for table, rows in materialize(raw).items():
         dirty.insert(table, rows)
-    dirty.build(AS_OF, "--full-refresh")
+    dirty.build(AS_OF, "--full-refresh", publish_history=True,
+                volume_shrink_expected=True)  # raw was replaced
     assert violations(dirty) == []
     assert dirty.query(f"select count(*) as n from {MARTS}.fct_session_metrics")[0]["n"] > 0 or (
         not raw["accounts"] and not raw["ai_sessions"]
@@ -477,7 +478,8 @@ def test_the_invariant_checks_catch_a_broken_mart(dirty):
     dirty.insert("ai_sessions", [{"account_id": "a0", "status": "resolved",
                                   "created_at": AS_OF_TS - dt.timedelta(days=1),
                                   "resolved_at": AS_OF_TS - dt.timedelta(hours=20)}])
-    dirty.build(AS_OF, "--full-refresh")
+    dirty.build(AS_OF, "--full-refresh", publish_history=True,
+                volume_shrink_expected=True)  # raw was replaced
     assert violations(dirty) == []
     dirty.query(
         f"update {MARTS}.fct_psa_funnel set linked_to_ticket = total_sessions + 1 "

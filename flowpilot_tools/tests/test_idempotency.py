@@ -10,7 +10,9 @@ import pytest
 
 from flowpilot_tools import warehouse
 from flowpilot_tools.generate import Scale
-from flowpilot_tools.tests.scenario import HISTORY, INTERMEDIATE, MARTS, table_digests, ts
+from flowpilot_tools.tests.scenario import (
+    HISTORY, INTERMEDIATE, MARTS, table_digests, ts,
+)
 
 AS_OF = "2026-04-27T15:25:46+00:00"
 SCALE = Scale(accounts=8, days=95, sessions_per_day=6.0, seed=23, as_of=ts("2026-04-27 15:25:46"))
@@ -28,19 +30,19 @@ def scenario(scenario_factory):
 
 @pytest.fixture(scope="module")
 def first(scenario):
-    scenario.build(AS_OF)
+    scenario.build(AS_OF, publish_history=True)
     digests = table_digests(scenario, [MARTS, HISTORY])
     assert len(digests) == 19 and all(n_rows > 0 for n_rows, _ in digests.values())
     return digests
 
 
 def test_a_second_build_gives_byte_identical_marts_and_history(scenario, first):
-    scenario.build(AS_OF)
+    scenario.build(AS_OF, publish_history=True)
     assert table_digests(scenario, [MARTS, HISTORY]) == first
 
 
 def test_a_build_with_parallel_plans_gives_the_same_bytes(scenario, first):
-    scenario.build(AS_OF, env={"PGOPTIONS": PARALLEL})
+    scenario.build(AS_OF, env={"PGOPTIONS": PARALLEL}, publish_history=True)
     assert table_digests(scenario, [MARTS, HISTORY]) == first
 
 
@@ -60,3 +62,18 @@ def test_marts_do_not_depend_on_the_physical_order_of_their_input(scenario, firs
     assert table_digests(scenario, [MARTS]) == {
         name: digest for name, digest in first.items() if name.startswith(f"{MARTS}.")
     }
+
+
+def test_only_the_nightly_writes_history(scenario, first):
+    """A plain `dbt build` (an analyst's backfill with another as_of) leaves the history as
+    it was, and so does a build that selects the history tables without the var
+    publish_history (e.g. `-s int_session_periods+`)."""
+    history = {name: digest for name, digest in first.items() if name.startswith(HISTORY)}
+    other = '{"as_of": "2026-03-01T00:00:00+00:00", "volume_shrink_expected": true}'
+    scenario.dbt("build", "--vars", other)
+    assert table_digests(scenario, [HISTORY]) == history
+    output = scenario.dbt("run", "--select", "int_session_periods+", "--vars", other)
+    assert "fct_session_metrics_history: history left as it was" in output
+    assert table_digests(scenario, [HISTORY]) == history
+    scenario.build(AS_OF, publish_history=True)
+    assert table_digests(scenario, [MARTS, HISTORY]) == first  # the date written once more

@@ -2,13 +2,13 @@
 
 One module, one database, runs in order:
   1. the command itself, as cron would call it: freshness, build at the run's start,
-     history, artifacts, run log, exit 0;
+     then the history step, artifacts, run log, exit 0;
   2. a rerun the same date with sources 5 hours old and warn after 4: status warn, exit 0,
      and the date's history rows replaced, not added;
   3. a mart whose swap cannot get its lock (a BI session holds it) for the first attempt
      only: dbt retry rebuilds just the failed and skipped nodes, exit 0;
   4. the same lock held throughout: build and retry fail, exit 1 naming the mart and
-     dbt's message, the mart keeps its previous version;
+     dbt's message, the mart keeps its previous version, no history for the night;
   5. sources older than the error threshold: exit 1 naming them, no build;
   6. a run while another holds the nightly lock: exit 1 at once.
 """
@@ -152,8 +152,9 @@ def test_the_command_exits_0_and_says_so(first):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert record["status"] == "success" and record["exit_code"] == 0
     assert f"nightly {record['run_id']}: SUCCESS" in result.stdout
-    assert [s["step"] for s in record["steps"]] == ["freshness", "build"]
+    assert [s["step"] for s in record["steps"]] == ["freshness", "build", "history"]
     assert record["failures"] == [] and record["skipped"] == []
+    assert record["server_resets"] == []
 
 
 def test_as_of_is_the_start_of_the_run_in_utc(first):
@@ -246,11 +247,12 @@ def test_a_failed_node_is_retried_once_and_the_run_succeeds(scenario, runs):
     assert holder.waiter_seen.is_set()
     assert code == 0, record["failures"]
     assert [(s["step"], s["exit_code"]) for s in record["steps"]] == [
-        ("freshness", 0), ("build", 1), ("retry", 0)
+        ("freshness", 0), ("build", 1), ("retry", 0), ("history", 0)
     ]
+    assert record["server_resets"] == []  # a lock timeout is no reset: dbt retry suffices
     models = {m["node"]: m for m in record["models"]}
     assert models["fct_confidence_breakdown"]["attempt"] == "retry"
-    assert models["fct_confidence_breakdown_history"]["attempt"] == "retry"
+    assert models["fct_confidence_breakdown_history"]["attempt"] == "history"
     assert models["fct_session_metrics"]["attempt"] == "build"  # only failed/skipped retried
     build = json.loads((Path(record["artifacts"]) / "target/run_results.build.json").read_text())
     retried = json.loads((Path(record["artifacts"]) / "target/run_results.retry.json").read_text())
@@ -278,7 +280,7 @@ def test_a_node_failing_twice_fails_the_run_naming_it(scenario, runs, capsys):
     [failure] = record["failures"]
     assert failure["node"] == "fct_confidence_breakdown" and failure["status"] == "error"
     assert "lock timeout" in failure["message"]
-    assert "fct_confidence_breakdown_history" in record["skipped"]
+    assert "history" not in [s["step"] for s in record["steps"]]  # a failed night: none
     assert "FAILED fct_confidence_breakdown (error)" in capsys.readouterr().out
     after = table_digests(scenario)
     assert after[LOCKED_MART] == before[LOCKED_MART]  # the last good version stays
@@ -327,12 +329,12 @@ def test_error_summary_names_the_hook_error():
 
 def test_a_failing_test_that_stores_its_rows_says_where_they_are():
     test_id = "test.flowpilot_metrics.in_step_with_raw_stg_flowpilot__ai_sessions_x.1a2b"
-    merged = nightly.merge_results({"results": [
+    merged = nightly.merge_results(("build", {"results": [
         {"unique_id": test_id, "status": "fail", "message": "Got 4 results, configured to fail "
          "if != 0", "relation_name": '"db"."flowpilot_dbt_test__audit"."in_step_with_raw_1a2b"'},
         {"unique_id": "test.flowpilot_metrics.unique_x.3c4d", "status": "fail",
          "message": "Got 1 result, configured to fail if != 0", "relation_name": None},
-    ]})
+    ]}))
     failures = {f["node"]: f["message"] for f in nightly.summarize(merged)["failures"]}
     assert failures == {
         "in_step_with_raw_stg_flowpilot__ai_sessions_x": "Got 4 results, configured to fail if "

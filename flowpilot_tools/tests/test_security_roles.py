@@ -50,7 +50,7 @@ def built(scenario_factory):
     s.insert("psa_post_logs", [{"ai_session_id": "pii_session", "status": "failed",
                                 "error_message": f"{MARKER} error",
                                 "posted_at": ts("2026-04-26 10:31")}])
-    s.build(AS_OF)
+    s.build(AS_OF, publish_history=True)
     return s
 
 
