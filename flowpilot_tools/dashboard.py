@@ -250,7 +250,8 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _cards(row: Mapping[str, Any] | None, cards: Iterable[tuple[str, str, Callable]]) -> str:
+def _cards(row: Mapping[str, Any] | None, cards: Iterable[tuple[str, str, Callable]],
+           mart: str) -> str:
     out = []
     for column, label, fmt in cards:
         value = None if row is None else row.get(column)
@@ -258,7 +259,7 @@ def _cards(row: Mapping[str, Any] | None, cards: Iterable[tuple[str, str, Callab
             f'<div class="card"><div class="value" data-metric="{column}">{esc(fmt(value))}</div>'
             f'<div class="label">{esc(label)}</div></div>'
         )
-    return '<div class="cards">' + "".join(out) + "</div>"
+    return f'<div class="cards" data-mart="{mart}">' + "".join(out) + "</div>"
 
 
 def _one(snapshot: Snapshot, mart: str, account: str, period: str) -> dict[str, Any] | None:
@@ -297,11 +298,13 @@ def _period_section(snapshot: Snapshot, account: str, period: str) -> tuple[str,
     flows = snapshot.marts["flows"].get((account, period), [])
     daily = snapshot.marts["daily"].get((account, period), [])
     history = snapshot.history.get((account, period))
+    if history and not any(v for values in history["series"].values() for v in values):
+        history = None  # every date says 0 or nothing: no lines of zeros for an idle account
     unmapped = (session or {}).get("unmapped_sessions") or 0
     p = period
     parts = [f'<section class="period" id="period-{p}" data-period="{p}">']
 
-    parts.append('<h2>Sessions</h2>' + _cards(session, SESSION_CARDS))
+    parts.append('<h2>Sessions</h2>' + _cards(session, SESSION_CARDS, "fct_session_metrics"))
 
     # MTTR trend
     parts.append("<h2>MTTR by day</h2>")
@@ -344,7 +347,7 @@ def _period_section(snapshot: Snapshot, account: str, period: str) -> tuple[str,
     ))
 
     # Knowledge and flow quality
-    parts.append("<h2>Flows</h2>" + _cards(knowledge, KNOWLEDGE_CARDS))
+    parts.append("<h2>Flows</h2>" + _cards(knowledge, KNOWLEDGE_CARDS, "fct_knowledge_coverage"))
     if flows:
         parts.append(_flow_table(p, flows))
     else:
@@ -354,8 +357,9 @@ def _period_section(snapshot: Snapshot, account: str, period: str) -> tuple[str,
     parts.append("<h2>PSA: cohort funnel</h2>")
     if funnel and funnel.get("total_sessions"):
         parts.append(f'<div class="chart" id="funnel-{p}" data-chart="funnel"></div>')
-    parts.append(_cards(funnel, [(c, label, fmt_count) for c, label in FUNNEL_STAGES]))
-    parts.append(_cards(funnel, PSA_CARDS))
+    parts.append(_cards(funnel, [(c, label, fmt_count) for c, label in FUNNEL_STAGES],
+                        "fct_psa_funnel"))
+    parts.append(_cards(funnel, PSA_CARDS, "fct_psa_funnel"))
     parts.append("<h2>PSA: time entries by day</h2>")
     if daily:
         parts.append(f'<div class="chart" id="daily-{p}" data-chart="daily"></div>')
@@ -369,10 +373,10 @@ def _period_section(snapshot: Snapshot, account: str, period: str) -> tuple[str,
 
     # Escalations
     parts.append('<h2>Escalations: time from claim to first action</h2><div class="escalation">')
-    parts.append(_cards(escalation, ESCALATION_CARDS))
+    parts.append(_cards(escalation, ESCALATION_CARDS, "fct_escalation_metrics"))
     definition = (escalation or {}).get("metric_definition")
     parts.append(f'<p class="definition" data-metric="metric_definition">{esc(definition)}</p>')
-    parts.append("</div><h3>Unclaimed backlog</h3>" + _cards(escalation, BACKLOG_CARDS))
+    parts.append("</div><h3>Unclaimed backlog</h3>" + _cards(escalation, BACKLOG_CARDS, "fct_escalation_metrics"))
 
     # History
     parts.append("<h2>History over the nightly dates</h2>")
