@@ -161,6 +161,11 @@ MART_QUERIES: dict[str, str] = {
 }
 
 
+MART_TABLES = ("dim_accounts", "fct_session_metrics", "fct_mttr_trend", "fct_domain_coverage",
+               "fct_confidence_breakdown", "fct_knowledge_coverage", "fct_flow_quality",
+               "fct_psa_funnel", "fct_psa_daily", "fct_escalation_metrics")
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
@@ -194,6 +199,10 @@ def read_snapshot(env: Mapping[str, str], account: str | None = None) -> Snapsho
             conn.execute("select set_config('flowpilot.account_id', %s, false)", (account,))
         with conn.transaction():
             conn.execute("set transaction isolation level repeatable read, read only")
+            # Before the snapshot is taken: a nightly build that swaps a mart in now waits
+            # for this read instead of leaving it a new, empty-looking table by the old name.
+            conn.execute("lock table " + ", ".join(f"{marts_schema}.{name}" for name in MART_TABLES)
+                         + " in access share mode")
             with conn.cursor(row_factory=dict_row) as cur:
                 cur.execute(
                     f"select account_id, account_name, timezone, is_known_account "
@@ -255,11 +264,23 @@ def _cards(row: Mapping[str, Any] | None, cards: Iterable[tuple[str, str, Callab
     out = []
     for column, label, fmt in cards:
         value = None if row is None else row.get(column)
+        hint = _human_duration(value) if fmt is fmt_seconds else ""
         out.append(
             f'<div class="card"><div class="value" data-metric="{column}">{esc(fmt(value))}</div>'
-            f'<div class="label">{esc(label)}</div></div>'
+            f'<div class="label">{esc(label)}{esc(hint)}</div></div>'
         )
     return f'<div class="cards" data-mart="{mart}">' + "".join(out) + "</div>"
+
+
+def _human_duration(seconds: Any) -> str:
+    """A reading aid under a duration in seconds: ' (≈ 2.4 h)'; nothing under a minute."""
+    if seconds is None or float(seconds) < 60:
+        return ""
+    value = float(seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if value >= size:
+            return f" (\u2248 {value / size:,.1f} {unit})"
+    return ""
 
 
 def _one(snapshot: Snapshot, mart: str, account: str, period: str) -> dict[str, Any] | None:
@@ -381,8 +402,13 @@ def _period_section(snapshot: Snapshot, account: str, period: str) -> tuple[str,
     # History
     parts.append("<h2>History over the nightly dates</h2>")
     if history and history["dates"]:
-        parts.append(f'<p class="note">{len(history["dates"])} nightly date(s), '
-                     f'{esc(history["dates"][0])} to {esc(history["dates"][-1])}.</p>')
+        dates = history["dates"]
+        parts.append(
+            f'<p class="note">{len(dates)} nightly dates, {esc(dates[0])} to {esc(dates[-1])}.</p>'
+            if len(dates) > 1 else
+            f'<p class="note">One nightly date so far ({esc(dates[0])}); the lines grow with '
+            "every nightly run.</p>"
+        )
         parts.append(f'<div class="history" id="history-{p}" data-chart="history">')
         for _t, column, label, _k in HISTORY_METRICS:
             parts.append(f'<div class="chart small" data-series="{column}" '

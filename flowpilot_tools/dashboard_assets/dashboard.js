@@ -106,7 +106,7 @@
         }], layout({ title: { text: s.label, font: { size: 12 } },
                      margin: { l: 48, r: 12, t: 28, b: 32 },
                      yaxis: { tickformat: s.kind === "rate" ? ".0%" : "" },
-                     xaxis: { type: "date", tickformat: "%Y-%m-%d" } }), CONFIG));
+                     xaxis: { type: "category" } }), CONFIG));
       });
     }
     return jobs;

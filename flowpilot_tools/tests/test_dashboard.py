@@ -298,11 +298,22 @@ def mart(built, name: str, account: str, period: str, order_by: str = "1") -> li
 
 
 # -- tests ----------------------------------------------------------------------------------
-def test_pages_have_no_console_message_and_no_network_request(pages, site, chromium_bin):
+def test_pages_have_no_console_message_and_no_network_request(pages, site, chromium_bin,
+                                                               built, accounts, sample_accounts):
     index = open_page(chromium_bin, site / "index.html")
     for page in [*pages.values(), index]:
         assert page.console == [], f"{page.url}: console said {page.console}"
         assert page.requests == [], f"{page.url}: requested {page.requests}"
+    # the index lists every account, with its 30-day headline numbers
+    rows = index.dom.one("table", id="accounts").one("tbody").all("tr")
+    assert sorted(r.attrs["data-key"] for r in rows) == [a["account_id"] for a in accounts]
+    for account in sample_accounts:
+        (row,) = [r for r in rows if r.attrs["data-key"] == account]
+        (session,) = mart(built, "fct_session_metrics", account, "30d")
+        cells = {td.attrs["data-col"]: td.text() for td in row.all("td", data_col=True)}
+        assert cells == {"total_sessions": count(session["total_sessions"]),
+                         "resolution_rate": rate(session["resolution_rate"]),
+                         "mttr_minutes": minutes(session["mttr_minutes"])}
 
 
 def test_the_request_and_console_checks_can_fail(chromium_bin, tmp_path):
@@ -416,7 +427,7 @@ def test_each_headline_has_its_history_over_the_nightly_dates(pages):
         history = page.dom.one("div", id=f"history-{period}")
         boxes = history.all("div", data_series=True)
         assert len(boxes) >= 7 and all(box.all("svg") for box in boxes), f"{account} {period}"
-        assert "2 nightly date(s), 2026-04-26 to 2026-04-27" in \
+        assert "2 nightly dates, 2026-04-26 to 2026-04-27" in \
             page.dom.one("section", id=f"period-{period}").text()
 
 
