@@ -45,7 +45,7 @@ PROBE_TEXTS = [PROBE_NAME, PROBE_FLOW, "4,321.5 min", "77.8 h"]
 def _install_chromium() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+    subprocess.run(["apt-get", "install", "-y", "chromium"],
                    check=True, env=env)
 
 
