@@ -509,7 +509,8 @@ def _head(title: str, prefix: str) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title>"
-        f'<link rel="stylesheet" href="{prefix}assets/dashboard.css"></head>'
+        f'<link rel="stylesheet" href="{prefix}assets/dashboard.css">'
+        "<noscript><style>.period { display: block; }</style></noscript></head>"
     )
 
 

@@ -497,3 +497,18 @@ def test_the_progress_bar_counts_the_pages():
     for _ in range(4):
         bar.step()
     assert stream.getvalue().rstrip().endswith("[" + "#" * 30 + "] 4/4")
+
+
+def test_the_command_writes_a_tenant_export_and_prints_the_path(built, tmp_path, monkeypatch,
+                                                                 capsys, sample_accounts):
+    from flowpilot_tools import cli
+
+    for key, value in built.env.items():
+        monkeypatch.setenv(key, value)  # PGHOST set: the command uses this server as libpq would
+    out = tmp_path / "export"
+    assert cli.main(["dashboard", "--out", str(out), "--account", sample_accounts[1],
+                     "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert f"open {out.resolve() / 'index.html'}" in printed
+    assert "flowpilot_tenant_reader" in printed
+    assert [p.name for p in (out / "accounts").iterdir()] == [f"{sample_accounts[1]}.html"]
