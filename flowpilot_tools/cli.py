@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from flowpilot_tools import PROJECT_ROOT, nightly, report, warehouse
 from flowpilot_tools.dbt import BIN, DEMO_AS_OF, run_dbt, run_sqlfluff, tool_env, vars_arg
@@ -172,6 +173,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from flowpilot_tools import dashboard
+
+    env = warehouse.connection_env()
+    result = dashboard.write_site(env, args.out, account=args.account, progress=args.progress)
+    reader = dashboard.BI_READER if args.account is None else (
+        f"{dashboard.TENANT_READER} (flowpilot.account_id = {args.account})")
+    print(
+        f"dashboard: {result.pages - 1} account page(s) and the index written as {reader} "
+        f"in {result.seconds:.1f} s (marts read in {result.read_seconds:.1f} s); "
+        f"largest page {result.largest_page_bytes / 1024:.0f} KiB"
+    )
+    print(f"open {result.out_dir / 'index.html'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flowpilot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +230,15 @@ def main(argv: list[str] | None = None) -> int:
                        help="only the cost of crash safety: time and WAL of a full and a "
                             "nightly build (printed, docs/benchmarks.md not written)")
     bench.set_defaults(func=cmd_bench)
+
+    dash = sub.add_parser("dashboard", help="write the static analytics dashboard over the marts")
+    dash.add_argument("--out", type=Path, default=PROJECT_ROOT / "dashboard",
+                      help="output folder (replaced as a whole; default: dashboard/)")
+    dash.add_argument("--account", default=None,
+                      help="export one tenant only, read as flowpilot_tenant_reader")
+    dash.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                      help="progress bar (default: when stderr is a terminal)")
+    dash.set_defaults(func=cmd_dashboard)
 
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
