@@ -239,8 +239,8 @@ def built(scenario_factory):
         "account_id": "dash_probe", "activity_type": "time_entry_posted",
         "hours_logged": 77.77, "created_at": ts("2026-04-22 09:00"),
     }])
-    s.build(AS_OF_FIRST)  # a first nightly date for the history
-    s.build(AS_OF)
+    s.build(AS_OF_FIRST, publish_history=True)  # a first nightly date for the history
+    s.build(AS_OF, publish_history=True)
     return s
 
 
