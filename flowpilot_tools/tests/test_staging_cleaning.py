@@ -93,8 +93,6 @@ def test_codes_domains_tickets_and_ratings_are_cleaned(built):
     assert (s2["status"], s2["problem_domain"], s2["confidence_tier"]) == (None, None, None)
     assert (s2["psa_ticket_id"], s2["is_linked_to_ticket"], s2["session_rating"]) == (None, False, None)
     assert (s3["problem_domain"], s3["is_linked_to_ticket"], s3["session_rating"]) == ("email", False, None)
-    user = built.one(f"{STAGING}.stg_flowpilot__users", f"user_id = '{uid('u1')}'")
-    assert user["user_role"] == "admin"
     flow = built.one(f"{STAGING}.stg_flowpilot__trees", f"flow_id = '{uid('f1')}'")
     assert (flow["tree_type"], flow["origin"]) == ("procedure", "ai_generated")
     domains = {r["category_id"]: r["category_domain"] for r in built.rows(f"{STAGING}.stg_flowpilot__tree_categories")}
