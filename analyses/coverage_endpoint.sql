@@ -1,15 +1,16 @@
 {#- GET /analytics/flowpilot/coverage?period=30d, rebuilt from the marts: sessions and live-flow
     coverage by problem domain for one account and period, as one JSON document. A BI tool
     reads each mart with `where account_id = ? and period = ?`; here the two parameters come
-    from the request CTE (dbt vars account_id and period, defaulting to a demo account).
+    from the request CTE (dbt vars account_id and period, validated by macros/analysis_vars.sql; defaults: a demo
+    account and 30d).
     Rates are fractions and unrounded; flow_count is real (METRICS.md). -#}
 with
 
 request as (
     select
-        cast('{{ var("account_id", "0a002a00-0000-0000-0000-000000000001") }}' as uuid)
+        cast('{{ analysis_account_id("0a002a00-0000-0000-0000-000000000001") }}' as uuid)
             as account_id,
-        cast('{{ var("period", "30d") }}' as text) as period
+        cast('{{ analysis_period() }}' as text) as period
 ),
 
 domain_rows as (

@@ -1,7 +1,8 @@
 {#- GET /analytics/flowpilot?period=30d, rebuilt from the marts: the dashboard's response for
     one account and period, as one JSON document. A BI tool reads each mart with
     `where account_id = ? and period = ?`; here the two parameters come from the request CTE
-    (dbt vars account_id and period, defaulting to a demo account). Differences from the old
+    (dbt vars account_id and period, validated by macros/analysis_vars.sql; defaults: a demo
+    account and 30d). Differences from the old
     endpoint are METRICS.md's: rates are fractions, averages and rates are null on an empty set,
     values are unrounded, days are in the account's time zone. psa_metrics comes from
     fct_psa_funnel and is always present: the old endpoint hid it unless the window had a
@@ -10,9 +11,9 @@ with
 
 request as (
     select
-        cast('{{ var("account_id", "0a002a00-0000-0000-0000-000000000001") }}' as uuid)
+        cast('{{ analysis_account_id("0a002a00-0000-0000-0000-000000000001") }}' as uuid)
             as account_id,
-        cast('{{ var("period", "30d") }}' as text) as period
+        cast('{{ analysis_period() }}' as text) as period
 ),
 
 session_metrics as (
