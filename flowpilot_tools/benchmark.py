@@ -35,11 +35,11 @@ from flowpilot_tools import PROJECT_ROOT, warehouse
 from flowpilot_tools.dbt import BIN, run_dbt
 from flowpilot_tools.generate import TABLES, Scale
 from flowpilot_tools.load import append, load
+from flowpilot_tools.project import PERIODS
 
 REFERENCE = Scale(accounts=500, days=90, sessions_per_day=35.0, seed=42)
 DOCS = PROJECT_ROOT / "docs"
 MARTS_SCHEMA = "flowpilot_marts"
-PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 
 # Indexes the application's own database has (primary keys and the foreign-key and filter
 # indexes its queries use); the endpoint strategy (d) is measured with them.

@@ -2,15 +2,16 @@
     {#- Called by validate_vars (on-run-start, rendered while dbt parses: a bad value stops the
         run before any SQL). The vars of the nightly operations: manage_roles, a boolean, and
         the source freshness thresholds, whole hours with warn < error. -#}
-    {%- set manage_roles = var('manage_roles', true) -%}
+    {%- set manage_roles = var('manage_roles') -%}
     {%- if manage_roles is not sameas true and manage_roles is not sameas false -%}
         {{- exceptions.raise_compiler_error(
             "dbt var 'manage_roles' must be true or false, got '" ~ manage_roles ~ "'"
         ) -}}
     {%- endif -%}
     {%- set hours = {} -%}
-    {%- for name, default in [('freshness_warn_hours', 26), ('freshness_error_hours', 50)] -%}
-        {%- set value = var(name, default) -%}
+    {#- Their values are set once, in dbt_project.yml (no default here). -#}
+    {%- for name in ['freshness_warn_hours', 'freshness_error_hours'] -%}
+        {%- set value = var(name) -%}
         {%- if value is sameas true or value is sameas false or value is not number
             or value != value | int or value < 1 or value > 8760 -%}
             {{- exceptions.raise_compiler_error(
