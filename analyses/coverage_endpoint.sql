@@ -29,19 +29,13 @@ domain_rows as (
             order by fct_domain_coverage.session_count desc, fct_domain_coverage.problem_domain asc
         ) as domains
     from {{ ref('fct_domain_coverage') }} as fct_domain_coverage
-    inner join request
-        on
-            fct_domain_coverage.account_id = request.account_id
-            and fct_domain_coverage.period = request.period
+    {{ request_join('fct_domain_coverage') }}
 ),
 
 unmapped as (
     select fct_session_metrics.unmapped_sessions
     from {{ ref('fct_session_metrics') }} as fct_session_metrics
-    inner join request
-        on
-            fct_session_metrics.account_id = request.account_id
-            and fct_session_metrics.period = request.period
+    {{ request_join('fct_session_metrics') }}
 ),
 
 final as (

@@ -31,10 +31,7 @@ flows as (
             'quality_score', fct_flow_quality.quality_score
         ) as flow
     from {{ ref('fct_flow_quality') }} as fct_flow_quality
-    inner join request
-        on
-            fct_flow_quality.account_id = request.account_id
-            and fct_flow_quality.period = request.period
+    {{ request_join('fct_flow_quality') }}
 ),
 
 final as (

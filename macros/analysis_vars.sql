@@ -40,3 +40,13 @@
     {%- endif -%}
     {{- return(text) -}}
 {%- endmacro %}
+
+
+{% macro request_join(alias) -%}
+    {#- The join of a mart (alias) to the analysis's request CTE: one indexed read
+        `where account_id = ? and period = ?`. Written for a join at the CTE's top level. -#}
+    inner join request
+        on
+            {{ alias }}.account_id = request.account_id
+            and {{ alias }}.period = request.period
+{%- endmacro %}
