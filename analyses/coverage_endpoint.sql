@@ -1,15 +1,16 @@
 {#- GET /analytics/flowpilot/coverage?period=30d, rebuilt from the marts: sessions and live-flow
     coverage by problem domain for one account and period, as one JSON document. A BI tool
     reads each mart with `where account_id = ? and period = ?`; here the two parameters come
-    from the request CTE (dbt vars account_id and period, defaulting to a demo account).
+    from the request CTE (dbt vars account_id and period, validated by macros/analysis_vars.sql; defaults: a demo
+    account and 30d).
     Rates are fractions and unrounded; flow_count is real (METRICS.md). -#}
 with
 
 request as (
     select
-        cast('{{ var("account_id", "0a002a00-0000-0000-0000-000000000001") }}' as uuid)
+        cast('{{ analysis_account_id("0a002a00-0000-0000-0000-000000000001") }}' as uuid)
             as account_id,
-        cast('{{ var("period", "30d") }}' as text) as period
+        cast('{{ analysis_period() }}' as text) as period
 ),
 
 domain_rows as (
@@ -28,19 +29,13 @@ domain_rows as (
             order by fct_domain_coverage.session_count desc, fct_domain_coverage.problem_domain asc
         ) as domains
     from {{ ref('fct_domain_coverage') }} as fct_domain_coverage
-    inner join request
-        on
-            fct_domain_coverage.account_id = request.account_id
-            and fct_domain_coverage.period = request.period
+    {{ request_join('fct_domain_coverage') }}
 ),
 
 unmapped as (
     select fct_session_metrics.unmapped_sessions
     from {{ ref('fct_session_metrics') }} as fct_session_metrics
-    inner join request
-        on
-            fct_session_metrics.account_id = request.account_id
-            and fct_session_metrics.period = request.period
+    {{ request_join('fct_session_metrics') }}
 ),
 
 final as (

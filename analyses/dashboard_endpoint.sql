@@ -1,7 +1,8 @@
 {#- GET /analytics/flowpilot?period=30d, rebuilt from the marts: the dashboard's response for
     one account and period, as one JSON document. A BI tool reads each mart with
     `where account_id = ? and period = ?`; here the two parameters come from the request CTE
-    (dbt vars account_id and period, defaulting to a demo account). Differences from the old
+    (dbt vars account_id and period, validated by macros/analysis_vars.sql; defaults: a demo
+    account and 30d). Differences from the old
     endpoint are METRICS.md's: rates are fractions, averages and rates are null on an empty set,
     values are unrounded, days are in the account's time zone. psa_metrics comes from
     fct_psa_funnel and is always present: the old endpoint hid it unless the window had a
@@ -10,9 +11,9 @@ with
 
 request as (
     select
-        cast('{{ var("account_id", "0a002a00-0000-0000-0000-000000000001") }}' as uuid)
+        cast('{{ analysis_account_id("0a002a00-0000-0000-0000-000000000001") }}' as uuid)
             as account_id,
-        cast('{{ var("period", "30d") }}' as text) as period
+        cast('{{ analysis_period() }}' as text) as period
 ),
 
 session_metrics as (
@@ -29,10 +30,7 @@ session_metrics as (
         fct_session_metrics.avg_rating,
         fct_session_metrics.mttr_minutes
     from {{ ref('fct_session_metrics') }} as fct_session_metrics
-    inner join request
-        on
-            fct_session_metrics.account_id = request.account_id
-            and fct_session_metrics.period = request.period
+    {{ request_join('fct_session_metrics') }}
 ),
 
 mttr_trend as (
@@ -46,10 +44,7 @@ mttr_trend as (
             order by fct_mttr_trend.resolved_date
         ) as points
     from {{ ref('fct_mttr_trend') }} as fct_mttr_trend
-    inner join request
-        on
-            fct_mttr_trend.account_id = request.account_id
-            and fct_mttr_trend.period = request.period
+    {{ request_join('fct_mttr_trend') }}
 ),
 
 domains as (
@@ -74,10 +69,7 @@ domains as (
             order by fct_domain_coverage.session_count desc, fct_domain_coverage.problem_domain asc
         ) as coverage_by_domain
     from {{ ref('fct_domain_coverage') }} as fct_domain_coverage
-    inner join request
-        on
-            fct_domain_coverage.account_id = request.account_id
-            and fct_domain_coverage.period = request.period
+    {{ request_join('fct_domain_coverage') }}
 ),
 
 confidence as (
@@ -91,10 +83,7 @@ confidence as (
             fct_confidence_breakdown.resolution_rate
         ) as breakdown
     from {{ ref('fct_confidence_breakdown') }} as fct_confidence_breakdown
-    inner join request
-        on
-            fct_confidence_breakdown.account_id = request.account_id
-            and fct_confidence_breakdown.period = request.period
+    {{ request_join('fct_confidence_breakdown') }}
 ),
 
 knowledge as (
@@ -105,10 +94,7 @@ knowledge as (
         fct_knowledge_coverage.proposals_approved,
         fct_knowledge_coverage.proposals_rejected
     from {{ ref('fct_knowledge_coverage') }} as fct_knowledge_coverage
-    inner join request
-        on
-            fct_knowledge_coverage.account_id = request.account_id
-            and fct_knowledge_coverage.period = request.period
+    {{ request_join('fct_knowledge_coverage') }}
 ),
 
 psa as (
@@ -119,10 +105,7 @@ psa as (
         fct_psa_funnel.total_time_entries,
         fct_psa_funnel.total_hours_logged
     from {{ ref('fct_psa_funnel') }} as fct_psa_funnel
-    inner join request
-        on
-            fct_psa_funnel.account_id = request.account_id
-            and fct_psa_funnel.period = request.period
+    {{ request_join('fct_psa_funnel') }}
 ),
 
 final as (

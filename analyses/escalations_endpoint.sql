@@ -1,16 +1,16 @@
 {#- The response of the old endpoint GET /analytics/flowpilot/escalations?period=P for one
     account, rebuilt from the mart: one indexed read `where account_id = ? and period = ?`.
-    Vars: escalations_account_id (default: the account with the most claimed handoffs in the
-    period, so that the compiled query shows something) and escalations_period (default 30d).
-    Compile with
-      dbt compile --select escalations_endpoint --vars '{"escalations_account_id": "<uuid>"}'
+    Vars (validated by macros/analysis_vars.sql): account_id (default: the account with the
+    most claimed handoffs in the period, so that the compiled query shows something) and period
+    (default 30d). Compile with
+      dbt compile --select escalations_endpoint --vars '{"account_id": "<uuid>"}'
     and run target/compiled/flowpilot_metrics/analyses/escalations_endpoint.sql.
     Like the endpoint, the statistics are rounded to 2 decimals (round(numeric) rounds ties away
     from zero where Python's round() on a float may not: the last digit can differ on a tie).
     Unlike it, the window is closed at as_of and the data is cleaned and as of as_of
     (METRICS.md section 5); the backlog columns are not part of the old response. -#}
-{%- set account_id = var('escalations_account_id', none) -%}
-{%- set period = var('escalations_period', '30d') -%}
+{%- set account_id = analysis_account_id() -%}
+{%- set period = analysis_period() -%}
 {%- if account_id is none -%}
     {%- set requested_account_id -%}
         (

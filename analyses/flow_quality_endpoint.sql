@@ -2,16 +2,17 @@
     live flow of one account with its quality score, the top performers and the flows that
     need attention, as one JSON document. A BI tool reads the mart with
     `where account_id = ? and period = ?`; here the two parameters come from the request CTE
-    (dbt vars account_id and period, defaulting to a demo account). quality_rank is the
+    (dbt vars account_id and period, validated by macros/analysis_vars.sql; defaults: a demo
+    account and 30d). quality_rank is the
     deterministic sort=quality order; sort=usage would be `order by usage_count desc`.
     avg_confidence is the endpoint's name for guided_rate. -#}
 with
 
 request as (
     select
-        cast('{{ var("account_id", "0a002a00-0000-0000-0000-000000000001") }}' as uuid)
+        cast('{{ analysis_account_id("0a002a00-0000-0000-0000-000000000001") }}' as uuid)
             as account_id,
-        cast('{{ var("period", "30d") }}' as text) as period
+        cast('{{ analysis_period() }}' as text) as period
 ),
 
 flows as (
@@ -30,10 +31,7 @@ flows as (
             'quality_score', fct_flow_quality.quality_score
         ) as flow
     from {{ ref('fct_flow_quality') }} as fct_flow_quality
-    inner join request
-        on
-            fct_flow_quality.account_id = request.account_id
-            and fct_flow_quality.period = request.period
+    {{ request_join('fct_flow_quality') }}
 ),
 
 final as (

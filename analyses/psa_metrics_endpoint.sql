@@ -9,14 +9,8 @@
     unrounded; daily_trend days are in the account's time zone; push_funnel also carries the
     cohort funnel (cohort_doc_pushed, cohort_time_entry_logged), which is monotone, unlike
     doc_pushed and time_entry_logged, which keep the endpoint's meaning. -#}
-{%- set account_id = var('account_id', '0a002a00-0006-0000-0000-000000000001') | string -%}
-{%- set period = var('period', '30d') | string -%}
-{%- set is_uuid = modules.re.match('^[0-9a-fA-F-]{36}$', account_id) -%}
-{%- if not is_uuid or period not in ['7d', '30d', '90d'] -%}
-    {{- exceptions.raise_compiler_error(
-        "psa_metrics_endpoint: var account_id must be a uuid and period one of 7d, 30d, 90d"
-    ) -}}
-{%- endif %}
+{%- set account_id = analysis_account_id('0a002a00-0006-0000-0000-000000000001') -%}
+{%- set period = analysis_period() %}
 with
 
 funnel as (

@@ -1,4 +1,4 @@
-"""The benchmark of issue 6: builds at the reference scale against the live endpoints' strategy.
+"""The benchmark: builds at the reference scale against the live endpoints' strategy.
 
 One run, on fresh databases of the warehouse server, measures
   (a) the floor: count(*) over each raw table;
@@ -35,130 +35,30 @@ from flowpilot_tools import PROJECT_ROOT, warehouse
 from flowpilot_tools.dbt import BIN, run_dbt
 from flowpilot_tools.generate import TABLES, Scale
 from flowpilot_tools.load import append, load
+from flowpilot_tools.project import PERIODS
 
 REFERENCE = Scale(accounts=500, days=90, sessions_per_day=35.0, seed=42)
 DOCS = PROJECT_ROOT / "docs"
 MARTS_SCHEMA = "flowpilot_marts"
-PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 
-# Indexes the application's own database has (primary keys and the foreign-key and filter
-# indexes its queries use); the endpoint strategy (d) is measured with them.
-APPLICATION_INDEXES = """
-create index if not exists app_sessions_id on raw.ai_sessions (id);
-create index if not exists app_sessions_account_created on raw.ai_sessions (account_id, created_at);
-create index if not exists app_handoffs_account_claimed on raw.session_handoffs (account_id, claimed_at);
-create index if not exists app_trees_account on raw.trees (account_id);
-create index if not exists app_categories_id on raw.tree_categories (id);
-create index if not exists app_proposals_account on raw.flow_proposals (account_id);
-create index if not exists app_posts_session on raw.psa_post_logs (ai_session_id, posted_at);
-create index if not exists app_activities_account_created on raw.psa_activity_logs (account_id, created_at);
-analyze;
-"""
+# The old endpoints' queries (flowpilot_tools/endpoints/<endpoint>.sql, ported from the
+# application's SQLAlchemy code) and the indexes the application's database has for them.
+ENDPOINTS_DIR = Path(__file__).parent / "endpoints"
+ENDPOINT_NAMES = ("dashboard", "coverage", "flow_quality", "psa_metrics", "escalations")
 
-# The endpoints' queries, ported from the application's SQLAlchemy code: one list per
-# endpoint, parameters %(account)s and %(start)s (now() - period in the application).
+
+def read_statements(path: Path) -> list[str]:
+    """The statements of a .sql file, split at a ';' that ends a line; comment lines dropped."""
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.lstrip().startswith("--"))
+    return [statement.strip().rstrip(";").rstrip() for statement in text.split(";\n")
+            if statement.strip(" \n;")]
+
+
 ENDPOINTS: dict[str, list[str]] = {
-    "dashboard": [
-        """select count(id), sum(case when status = 'resolved' then 1 else 0 end),
-                  sum(case when status in ('escalated', 'requesting_escalation') then 1 else 0 end),
-                  sum(case when status = 'abandoned' then 1 else 0 end),
-                  avg(case when status = 'resolved' then step_count end), avg(session_rating)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s""",
-        """select avg(extract(epoch from resolved_at - created_at) / 60) from raw.ai_sessions
-           where account_id = %(account)s and created_at >= %(start)s and status = 'resolved'
-             and resolved_at is not null""",
-        """select avg(extract(epoch from resolved_at - created_at) / 60) from raw.ai_sessions
-           where account_id = %(account)s and created_at >= %(start)s and resolved_at is not null""",
-        """select resolved_at::date, avg(extract(epoch from resolved_at - created_at) / 60), count(id)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and status = 'resolved' and resolved_at is not null
-           group by resolved_at::date order by resolved_at::date""",
-        """select problem_domain, count(id), sum(case when status = 'resolved' then 1 else 0 end),
-                  sum(case when status in ('escalated', 'requesting_escalation') then 1 else 0 end)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and problem_domain is not null group by problem_domain order by count(id) desc""",
-        """select confidence_tier, count(id), sum(case when status = 'resolved' then 1 else 0 end)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and status in ('resolved', 'escalated', 'requesting_escalation')
-           group by confidence_tier""",
-        "select count(id) from raw.trees where account_id = %(account)s",
-        """select count(id) from raw.trees where account_id = %(account)s
-             and origin in ('ai_generated', 'ai_enhanced')""",
-        """select count(id) from raw.flow_proposals where account_id = %(account)s
-             and status = 'pending'""",
-        """select count(id) from raw.flow_proposals where account_id = %(account)s
-             and reviewed_at >= %(start)s and status in ('approved', 'modified')""",
-        """select count(id) from raw.flow_proposals where account_id = %(account)s
-             and reviewed_at >= %(start)s and status = 'rejected'""",
-        """select problem_domain, count(id), sum(case when confidence_tier = 'guided' then 1 else 0 end)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and problem_domain is not null group by problem_domain""",
-        """select count(id) from raw.ai_sessions where account_id = %(account)s
-             and created_at >= %(start)s and psa_ticket_id is not null""",
-        """select count(p.id), sum(case when p.status = 'success' then 1 else 0 end),
-                  sum(case when p.status = 'success' and p.retry_count > 0 then 1 else 0 end)
-           from raw.psa_post_logs as p inner join raw.ai_sessions as s on p.ai_session_id = s.id
-           where s.account_id = %(account)s and p.ai_session_id is not null
-             and p.posted_at >= %(start)s""",
-    ],
-    "coverage": [
-        """select problem_domain, count(id), sum(case when status = 'resolved' then 1 else 0 end),
-                  sum(case when status in ('escalated', 'requesting_escalation') then 1 else 0 end),
-                  sum(case when confidence_tier = 'guided' then 1 else 0 end),
-                  avg(case when status = 'resolved' and resolved_at is not null
-                           then extract(epoch from resolved_at - created_at) / 60 end)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and problem_domain is not null group by problem_domain order by count(id) desc""",
-        """select count(id) from raw.ai_sessions where account_id = %(account)s
-             and created_at >= %(start)s and problem_domain is null""",
-        """select lower(c.name), count(t.id) from raw.tree_categories as c
-           inner join raw.trees as t on t.category_id = c.id
-           where t.account_id = %(account)s and t.is_active and t.deleted_at is null
-           group by lower(c.name)""",
-    ],
-    "flow_quality": [
-        """select id, name, tree_type from raw.trees where account_id = %(account)s
-             and is_active and deleted_at is null""",
-        """select matched_flow_id, count(id), sum(case when status = 'resolved' then 1 else 0 end),
-                  sum(case when confidence_tier = 'guided' then 1 else 0 end), max(created_at)
-           from raw.ai_sessions where account_id = %(account)s and created_at >= %(start)s
-             and matched_flow_id in (select id from raw.trees where account_id = %(account)s
-                                     and is_active and deleted_at is null)
-           group by matched_flow_id""",
-        """select matched_flow_id, max(created_at) from raw.ai_sessions
-           where account_id = %(account)s
-             and matched_flow_id in (select id from raw.trees where account_id = %(account)s
-                                     and is_active and deleted_at is null)
-           group by matched_flow_id""",
-    ],
-    "psa_metrics": [
-        """select count(id), sum(hours_logged) from raw.psa_activity_logs
-           where account_id = %(account)s and activity_type = 'time_entry_posted'
-             and created_at >= %(start)s""",
-        """select count(id) from raw.ai_sessions where account_id = %(account)s
-             and created_at >= %(start)s""",
-        """select count(id) from raw.ai_sessions where account_id = %(account)s
-             and created_at >= %(start)s and psa_ticket_id is not null""",
-        """select count(distinct p.ai_session_id) from raw.psa_post_logs as p
-           inner join raw.ai_sessions as s on p.ai_session_id = s.id
-           where s.account_id = %(account)s and p.ai_session_id is not null
-             and p.status = 'success' and p.posted_at >= %(start)s""",
-        """select count(distinct session_id) from raw.psa_activity_logs
-           where account_id = %(account)s and activity_type = 'time_entry_posted'
-             and created_at >= %(start)s and session_id is not null""",
-        """select created_at::date, count(id), sum(hours_logged) from raw.psa_activity_logs
-           where account_id = %(account)s and activity_type = 'time_entry_posted'
-             and created_at >= %(start)s group by created_at::date order by created_at::date""",
-    ],
-    "escalations": [
-        """select h.claimed_at,
-                  (select min(st.created_at) from raw.ai_session_steps as st
-                   where st.session_id = h.session_id and st.created_at > h.claimed_at)
-           from raw.session_handoffs as h
-           where h.account_id = %(account)s and h.claimed_at is not null
-             and h.claimed_at >= %(start)s""",
-    ],
+    name: read_statements(ENDPOINTS_DIR / f"{name}.sql") for name in ENDPOINT_NAMES
 }
+APPLICATION_INDEXES = (ENDPOINTS_DIR / "application_indexes.sql").read_text()
 
 # BI reads: every mart by its index, as a BI tool reads it.
 MARTS = (

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from flowpilot_tools import PROJECT_ROOT, nightly, report, warehouse
+from flowpilot_tools import PROJECT_ROOT, nightly, project, report, warehouse
 from flowpilot_tools.dbt import BIN, DEMO_AS_OF, run_dbt, run_sqlfluff, tool_env, vars_arg
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import DEMO_MARKER, load
@@ -23,15 +23,12 @@ TEST_DATABASE = "flowpilot_test"
 
 def _parse_as_of(text: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(project.parse_as_of(text))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"--as-of {text!r}: expected an ISO-8601 timestamp with offset, "
+            f"--as-of {text!r}: expected an ISO-8601 timestamp with a UTC offset, "
             "e.g. 2026-04-27T15:25:46+00:00"
         ) from None
-    if instant.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"--as-of {text!r}: the UTC offset is missing")
-    return instant
 
 
 def _scale(args: argparse.Namespace) -> Scale:

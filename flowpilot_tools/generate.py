@@ -22,39 +22,10 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-# Column lists, in the order the COPY lines carry them.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "accounts": ("id", "name", "timezone", "created_at", "_loaded_at"),
-    "users": ("id", "account_id", "email", "full_name", "role", "created_at", "_loaded_at"),
-    "tree_categories": ("id", "account_id", "name", "_loaded_at"),
-    "trees": (
-        "id", "account_id", "name", "tree_type", "origin", "category_id", "is_active",
-        "deleted_at", "tree_structure", "created_at", "updated_at", "_loaded_at",
-    ),
-    "ai_sessions": (
-        "id", "account_id", "user_id", "status", "problem_description", "problem_domain",
-        "confidence_tier", "matched_flow_id", "psa_ticket_id", "step_count", "session_rating",
-        "created_at", "resolved_at", "updated_at", "_loaded_at",
-    ),
-    "ai_session_steps": (
-        "id", "session_id", "step_number", "step_type", "content", "created_at", "_loaded_at",
-    ),
-    "session_handoffs": (
-        "id", "session_id", "account_id", "requested_by_user_id", "claimed_by_user_id",
-        "reason", "status", "created_at", "claimed_at", "_loaded_at",
-    ),
-    "flow_proposals": (
-        "id", "account_id", "session_id", "status", "created_at", "reviewed_at", "_loaded_at",
-    ),
-    "psa_post_logs": (
-        "id", "ai_session_id", "psa_ticket_id", "status", "retry_count", "error_message",
-        "posted_at", "_loaded_at",
-    ),
-    "psa_activity_logs": (
-        "id", "account_id", "session_id", "activity_type", "hours_logged", "created_at",
-        "_loaded_at",
-    ),
-}
+from flowpilot_tools import raw_contract
+
+# The raw tables and their columns, in COPY order: parsed from contract/raw_schema.sql.
+COLUMNS: dict[str, tuple[str, ...]] = raw_contract.column_names()
 TABLES = tuple(COLUMNS)
 
 # Rates of the dirty cases (fractions of the rows they apply to).

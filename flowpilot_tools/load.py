@@ -19,9 +19,9 @@ from datetime import timedelta
 
 from flowpilot_tools import PROJECT_ROOT
 from flowpilot_tools.generate import COLUMNS, TABLES, Scale, generate_accounts, global_categories
+from flowpilot_tools.raw_contract import RAW_SCHEMA_SQL
 from flowpilot_tools.warehouse import connect
 
-RAW_SCHEMA_SQL = PROJECT_ROOT / "contract" / "raw_schema.sql"
 RAW_INDEXES_SQL = PROJECT_ROOT / "contract" / "raw_indexes.sql"
 FLUSH_LINES = 16384
 # Set on the raw schema the loader creates, so that it never replaces one it did not create.

@@ -4,7 +4,8 @@ One run, unattended, against the warehouse of the libpq variables (the embedded 
 without ``PGHOST``):
 
 1. takes a lock on the warehouse so that two runs never overlap;
-2. ``dbt source freshness`` (warn after 26 hours, error after 50 by default); a stale
+2. ``dbt source freshness`` (warn and error after the hours of the vars freshness_warn_hours
+   and freshness_error_hours of dbt_project.yml, 26 and 50); a stale
    source stops the run before the build: the marts keep describing the last good night;
 3. ``dbt build`` of everything but the history (selector without_history) with ``as_of`` =
    the start of the run (ISO-8601, ``+00:00``); every mart is swapped in only after its own
@@ -41,6 +42,7 @@ from typing import Any
 import psycopg
 
 from flowpilot_tools import PROJECT_ROOT, warehouse
+from flowpilot_tools.project import FRESHNESS_ERROR_HOURS, FRESHNESS_WARN_HOURS, parse_as_of
 from flowpilot_tools.dbt import BIN, tool_env
 
 DEFAULT_RUNS_DIR = PROJECT_ROOT / "runs"
@@ -62,8 +64,8 @@ class NightlyOptions:
     as_of: str | None = None
     runs_dir: Path = DEFAULT_RUNS_DIR
     log_path: Path | None = None
-    warn_after_hours: int = 26
-    error_after_hours: int = 50
+    warn_after_hours: int = FRESHNESS_WARN_HOURS
+    error_after_hours: int = FRESHNESS_ERROR_HOURS
     lock_timeout: str = "60s"
     keep_runs: int = 30
     retry: bool = True
@@ -88,14 +90,6 @@ def utc_now() -> dt.datetime:
 
 def iso(instant: dt.datetime) -> str:
     return instant.astimezone(dt.timezone.utc).isoformat()
-
-
-def parse_as_of(text: str) -> str:
-    """An ISO-8601 instant with offset, returned in UTC with +00:00; ValueError otherwise."""
-    instant = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if instant.tzinfo is None:
-        raise ValueError(f"as_of {text!r} has no UTC offset")
-    return iso(instant)
 
 
 # -- dbt steps -------------------------------------------------------------------------------
@@ -572,10 +566,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="where each run's artifacts go (default: runs/)")
     parser.add_argument("--log", type=Path, default=None,
                         help="the JSON-lines run log (default: <runs-dir>/nightly.jsonl)")
-    parser.add_argument("--warn-after-hours", type=_hours_arg, default=26,
-                        help="source freshness: warn after N hours without new rows (26)")
-    parser.add_argument("--error-after-hours", type=_hours_arg, default=50,
-                        help="source freshness: fail the run after N hours (50)")
+    parser.add_argument("--warn-after-hours", type=_hours_arg, default=FRESHNESS_WARN_HOURS,
+                        help="source freshness: warn after N hours without new rows "
+                             f"({FRESHNESS_WARN_HOURS}, the var freshness_warn_hours)")
+    parser.add_argument("--error-after-hours", type=_hours_arg, default=FRESHNESS_ERROR_HOURS,
+                        help="source freshness: fail the run after N hours "
+                             f"({FRESHNESS_ERROR_HOURS}, the var freshness_error_hours)")
     parser.add_argument("--lock-timeout", type=_lock_timeout_arg, default="60s",
                         help="longest wait of a statement for a lock, e.g. for BI readers "
                              "before a swap (PostgreSQL lock_timeout; 0 = no limit; 60s)")

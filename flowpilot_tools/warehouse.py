@@ -155,11 +155,6 @@ def drop_database(name: str, env: Mapping[str, str]) -> None:
         )
 
 
-def run_sql_file(path: Path, env: Mapping[str, str], database: str | None = None) -> None:
-    with connect(env, database) as conn:
-        conn.execute(path.read_text())
-
-
 def psql_env(env: Mapping[str, str]) -> dict[str, str]:
     """The current environment with the warehouse's libpq variables on top."""
     merged = dict(os.environ)

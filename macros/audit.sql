@@ -51,7 +51,7 @@
         the var volume_shrink_expected is true or lists this model. No previous version (the
         first build): nothing to compare. -#}
     {%- set failures = [] -%}
-    {%- set expected = var('volume_shrink_expected', false) -%}
+    {%- set expected = var('volume_shrink_expected') -%}
     {%- if expected is sameas true or (expected is iterable and expected is not string
         and model.name in expected) -%}
         {{- log("volume guard: " ~ model.name ~ " may shrink in this run (var "
@@ -64,7 +64,7 @@
         {{- return(failures) -}}
     {%- endif -%}
     {%- set measures = ['count(*)'] + (model.config.meta or {}).get('volume_measures', []) -%}
-    {%- set limit = var('volume_shrink_limit', 0.5) | float -%}
+    {%- set limit = var('volume_shrink_limit') | float -%}
     {%- set query -%}
         select
         {%- for measure in measures %}

@@ -75,5 +75,5 @@ where
 
 
 {% macro history_is_published() -%}
-    {{- return(var('publish_history', false) is sameas true) -}}
+    {{- return(var('publish_history') is sameas true) -}}
 {%- endmacro %}

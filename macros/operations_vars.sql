@@ -4,15 +4,16 @@
         publish_history, booleans; the source freshness thresholds, whole hours with
         warn < error; the volume guard's volume_shrink_limit, a fraction in (0, 1], and
         volume_shrink_expected, true, false or a list of marts. -#}
-    {%- set manage_roles = var('manage_roles', true) -%}
+    {%- set manage_roles = var('manage_roles') -%}
     {%- if manage_roles is not sameas true and manage_roles is not sameas false -%}
         {{- exceptions.raise_compiler_error(
             "dbt var 'manage_roles' must be true or false, got '" ~ manage_roles ~ "'"
         ) -}}
     {%- endif -%}
     {%- set hours = {} -%}
-    {%- for name, default in [('freshness_warn_hours', 26), ('freshness_error_hours', 50)] -%}
-        {%- set value = var(name, default) -%}
+    {#- Their values are set once, in dbt_project.yml (no default here). -#}
+    {%- for name in ['freshness_warn_hours', 'freshness_error_hours'] -%}
+        {%- set value = var(name) -%}
         {%- if value is sameas true or value is sameas false or value is not number
             or value != value | int or value < 1 or value > 8760 -%}
             {{- exceptions.raise_compiler_error(
@@ -22,13 +23,13 @@
         {%- endif -%}
         {%- do hours.update({name: value | int}) -%}
     {%- endfor -%}
-    {%- set publish_history = var('publish_history', false) -%}
+    {%- set publish_history = var('publish_history') -%}
     {%- if publish_history is not sameas true and publish_history is not sameas false -%}
         {{- exceptions.raise_compiler_error(
             "dbt var 'publish_history' must be true or false, got '" ~ publish_history ~ "'"
         ) -}}
     {%- endif -%}
-    {%- set limit = var('volume_shrink_limit', 0.5) -%}
+    {%- set limit = var('volume_shrink_limit') -%}
     {%- if limit is sameas true or limit is sameas false or limit is not number
         or limit <= 0 or limit > 1 -%}
         {{- exceptions.raise_compiler_error(
@@ -37,7 +38,7 @@
             ~ limit ~ "'"
         ) -}}
     {%- endif -%}
-    {%- set expected = var('volume_shrink_expected', false) -%}
+    {%- set expected = var('volume_shrink_expected') -%}
     {%- set marts = [] -%}
     {%- for node in (graph.nodes or {}).values() if node.resource_type == 'model'
         and node.fqn[1] == 'marts' -%}

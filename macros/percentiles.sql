@@ -1,7 +1,5 @@
-{#- Percentiles by the FlowPilot endpoint's index rule (METRICS.md section 4,
-    fct_escalation_metrics): the n non-null values sorted ascending, the value at the 0-based
-    index round_half_even(fraction * (n - 1)), the product in IEEE double precision; the median
-    is the middle value, or the mean of the two middle values for an even n.
+{#- Percentiles by the FlowPilot endpoint's index rule (METRICS.md section 4), explained once in
+    the doc block percentile_index_rule (models/marts/escalations/_escalations__docs.md).
     Each is an aggregate expression: use it in a select with group by, like avg(). -#}
 
 {% macro round_half_even(x) -%}
@@ -44,3 +42,4 @@
         ]::double precision
     ) / 2
 {%- endmacro %}
+

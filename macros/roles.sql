@@ -11,13 +11,21 @@
 {%- endmacro %}
 
 
+{% macro manages_readers() -%}
+    {#- Roles and grants are side effects of the commands that build (or of a run-operation
+        that calls these macros), never of compile, docs generate, ls, test or show: compiling
+        an analysis needs no CREATEROLE and changes nothing on the server. -#}
+    {{- return(execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot', 'run-operation')) -}}
+{%- endmacro %}
+
+
 {% macro create_reader_roles() -%}
     {#- on-run-start: create the reader roles when missing (NOLOGIN group roles; people and BI
         tools log in as their own roles, members of these). Guarded by the var manage_roles:
         false on a server where the dbt user may not create roles; an administrator then runs
         the statements of docs/operations.md once. Checking pg_roles first means that no
         CREATEROLE right is needed once the roles exist. -#}
-    {%- if var('manage_roles', true) -%}
+    {%- if var('manage_roles') and manages_readers() -%}
         {%- for role in reader_roles().values() %}
 do $create_role$
 begin
@@ -51,7 +59,7 @@ $create_role$;
     {#- on-run-start (dbt has created the schemas of the selected models by then): USAGE on
         the marts and history schemas, and only there. Granted only when missing, so that two
         builds at once never update the same catalog row. -#}
-    {%- if execute -%}
+    {%- if manages_readers() -%}
         {%- for schema in reader_schemas() -%}
             {%- for role in reader_roles().values() %}
 do $grant_usage$

@@ -192,7 +192,7 @@ class Scenario:
         return found[0]
 
 
-# -- operations helpers (issue 7: nightly, security, failure safety) ---------------------------
+# -- operations helpers (nightly, security, failure safety) -----------------------------------
 HISTORY = "flowpilot_history"
 # One statement, so one snapshot: the row count and an md5 of every row's text, in order.
 DIGEST_SQL = (

@@ -17,11 +17,11 @@ import pytest
 
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import load
+from flowpilot_tools.project import PERIODS
 from flowpilot_tools.tests.scenario import MARTS, ts
 
 AS_OF = "2026-04-27T15:25:46+00:00"
 AS_OF_TS = ts("2026-04-27 15:25:46")
-PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import datetime as dt
 
 import pytest
 
+from flowpilot_tools.project import PERIODS
 from flowpilot_tools.tests.scenario import INTERMEDIATE, MARTS, ts, uid
 
 AS_OF = "2026-04-27T15:25:46+00:00"
@@ -246,7 +247,7 @@ def test_window_edges_are_closed(built):
 
 
 def test_zero_data_account_has_zero_counts_and_null_statistics(built):
-    for period in ("7d", "30d", "90d"):
+    for period in PERIODS:
         row = metrics(built, "quiet", period)
         assert (row["n_handoffs_claimed"], row["n_handoffs_with_action"], row["n_handoffs_unclaimed"]) \
             == (0, 0, 0)
@@ -264,7 +265,7 @@ def test_claimed_but_no_action_counts_in_claimed_only(built):
 
 def test_tenant_isolation(built):
     # other_h sits on acme's session s1 but belongs to "other": it counts there only.
-    for period in ("7d", "30d", "90d"):
+    for period in PERIODS:
         row = metrics(built, "other", period)
         assert (row["n_handoffs_claimed"], row["n_handoffs_with_action"]) == (1, 1)
         assert (row["avg_seconds_to_first_action"], row["median_seconds_to_first_action"],

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -471,6 +472,26 @@ def test_invariants_hold_across_all_marts_for_any_dirty_raw_rows(dirty, raw):
     )
 
 
+# The marts whose grain is enforced by a unique index (fct_confidence_breakdown's is a test,
+# reported by the audit before its swap).
+GRAIN_INDEXED = [mart for mart in GRAINS if mart != "fct_confidence_breakdown"]
+
+
+def test_every_marts_grain_is_a_unique_index(dirty):
+    """The database enforces each grain: a unique index on exactly the grain's columns."""
+    indexed = dirty.query(
+        "select t.relname as mart, array_agg(a.attname::text order by k.ord) as columns "
+        "from pg_index as i inner join pg_class as t on t.oid = i.indrelid "
+        "inner join pg_namespace as n on n.oid = t.relnamespace "
+        "cross join lateral unnest(i.indkey) with ordinality as k(attnum, ord) "
+        "inner join pg_attribute as a on a.attrelid = t.oid and a.attnum = k.attnum "
+        "where n.nspname = %s and i.indisunique group by t.relname, i.indexrelid", (MARTS,)
+    )
+    unique_on = {(r["mart"], tuple(r["columns"])) for r in indexed}
+    for mart in GRAIN_INDEXED:
+        assert (mart, tuple(GRAINS[mart])) in unique_on, mart
+
+
 def test_the_invariant_checks_catch_a_broken_mart(dirty):
     """The checks are not vacuous: break a built mart by hand and they say so."""
     truncate_raw(dirty)
@@ -487,14 +508,21 @@ def test_the_invariant_checks_catch_a_broken_mart(dirty):
     )
     dirty.query(f"update {MARTS}.fct_escalation_metrics set n_handoffs_with_action = 2 "
                 "where period = '90d' returning 1 as done")
-    dirty.query(f"insert into {MARTS}.fct_session_metrics select * from "
-                f"{MARTS}.fct_session_metrics where period = '30d' returning 1 as done")
+    # The grain of a mart with a unique index cannot be broken at all; the check still sees
+    # a duplicate where the grain is a test (fct_confidence_breakdown).
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        dirty.query(f"insert into {MARTS}.fct_session_metrics select * from "
+                    f"{MARTS}.fct_session_metrics where period = '30d' returning 1 as done")
+    dirty.query(f"insert into {MARTS}.fct_confidence_breakdown select * from "
+                f"{MARTS}.fct_confidence_breakdown where period = '30d' returning 1 as done")
     dirty.query(f"update {MARTS}.fct_session_metrics set total_sessions = 0, "
                 "resolved_sessions = 0 where period = '90d' returning 1 as done")
     found = " | ".join(violations(dirty))
     assert "PSA cohort funnel is monotone" in found
     assert "n_handoffs_with_action <= n_handoffs_claimed" in found
-    assert "fct_session_metrics: grain (account_id, period) not unique" in found
+    assert "fct_confidence_breakdown: grain (account_id, period, confidence_tier) not unique" in (
+        found
+    )
     assert "total_sessions equal in fct_session_metrics and fct_psa_funnel" in found
     assert "fct_session_metrics.total_sessions: a shorter window counts more" in found
     assert uid("a0")  # the readable ids of the strategies map to stable uuids

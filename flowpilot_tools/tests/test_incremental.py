@@ -1,4 +1,4 @@
-"""Incremental builds give what a full refresh gives (issue 6): after a full build, a later
+"""Incremental builds give what a full refresh gives: after a full build, a later
 landing (a new day, late rows of earlier days, updates and replays of old rows) is built
 incrementally and every mart is compared row by row with a full refresh of the same raw data;
 and rows an incremental run cannot see fail the build by id instead of going missing."""

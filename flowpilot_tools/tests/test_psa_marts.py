@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from flowpilot_tools.project import PERIODS
 from flowpilot_tools.tests.scenario import INTERMEDIATE, MARTS, ts, uid
 
 AS_OF = "2026-04-27T15:25:46+00:00"
@@ -183,7 +184,7 @@ def test_window_is_closed_at_period_start_and_as_of(built):
 
 
 def test_account_without_data_has_zeros_and_nulls(built):
-    for period in ("7d", "30d", "90d"):
+    for period in PERIODS:
         row = funnel(built, "quiet", period)
         counts = [row[c] for c in (
             "total_sessions", "linked_to_ticket", "doc_pushed", "time_entry_logged",

@@ -4,7 +4,7 @@ accounts as (
     select
         account_id,
         timezone
-    from {{ ref('dim_accounts') }}
+    from {{ ref('int_accounts_unioned') }}
 ),
 
 periods as (

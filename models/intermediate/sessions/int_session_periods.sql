@@ -44,10 +44,10 @@ final as (
         sessions.resolved_at,
         (sessions.resolved_at at time zone account_periods.timezone)::date as resolved_date,
         {{ duration_seconds('sessions.created_at', 'sessions.resolved_at') }} as duration_seconds,
-        sessions.status = 'resolved' as is_resolved,
+        coalesce(sessions.status = 'resolved', false) as is_resolved,
         coalesce(sessions.status in ('escalated', 'requesting_escalation'), false) as is_escalated,
-        sessions.status = 'abandoned' as is_abandoned,
-        sessions.confidence_tier = 'guided' as is_guided
+        coalesce(sessions.status = 'abandoned', false) as is_abandoned,
+        coalesce(sessions.confidence_tier = 'guided', false) as is_guided
     from sessions
     inner join account_periods
         on

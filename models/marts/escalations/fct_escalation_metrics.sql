@@ -93,9 +93,8 @@ final as (
         window_metrics.avg_seconds_to_first_action,
         window_metrics.median_seconds_to_first_action,
         window_metrics.p95_seconds_to_first_action,
-        'Seconds from a senior claiming an escalated session to the first in-product action '
-        || '(the first session step created after the claim). Not "minutes recovered": that '
-        || 'claim needs a manual baseline of the verbal handoff.' as metric_definition,
+        {{ column_meta_text('fct_escalation_metrics', 'metric_definition', 'text') }}
+            as metric_definition,
         coalesce(window_metrics.n_handoffs_unclaimed, 0) as n_handoffs_unclaimed,
         window_metrics.p95_seconds_unclaimed_age
     from account_periods

@@ -8,9 +8,11 @@ deduplicated as (
     {{ deduplicate('source', 'id', '_loaded_at desc') }}
 ),
 
+-- The pinned list of valid names (seed time_zone_names), not the server's pg_timezone_names:
+-- the same data give the same zones whatever the server's tzdata.
 time_zones as (
-    select name as time_zone_name
-    from pg_catalog.pg_timezone_names
+    select time_zone_name
+    from {{ ref('time_zone_names') }}
 ),
 
 final as (

@@ -1,0 +1,34 @@
+{#- Tests of the 16 M step rows read only the rows landed since the last build. A test opts in
+    with `config: {where: "_loaded_at > steps_tested_since"}`: the word steps_tested_since is
+    replaced, when the test runs, by the steps watermark that int_handoff_first_steps recorded
+    in the previous build, less lookback_hours. A test's where is rendered once, while dbt
+    parses, so the watermark (a query) cannot be written there; get_where_subquery runs with
+    the test. Tests run before the models downstream of their model, so the watermark is still
+    the previous build's; without that table, or with --full-refresh, every row is read. -#}
+
+{% macro postgres__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- set where = where | replace('steps_tested_since', steps_tested_since()) -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{- return(filtered) -}}
+    {%- endif -%}
+    {{- return(relation) -}}
+{%- endmacro %}
+
+
+{% macro steps_tested_since() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{- return("'-infinity'::timestamptz") -}}
+    {%- endif -%}
+    {%- set node = graph.nodes['model.flowpilot_metrics.int_handoff_first_steps'] -%}
+    {%- set facts = adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias
+    ) -%}
+    {%- if facts is none -%}
+        {{- return("'-infinity'::timestamptz") -}}
+    {%- endif -%}
+    {{- return(incremental_watermark('steps_loaded_through', facts)) -}}
+{%- endmacro %}
