@@ -229,12 +229,12 @@ def test_a_failing_upstream_test_keeps_the_dependent_marts(scenario, versions):
 
 
 def test_a_mart_failing_its_own_test_is_not_replaced(scenario, versions, tables):
-    """A fourth confidence tier row named 'guided' doubles the breakdown's guided rows: its
-    grain test fails before the swap is committed, so BI keeps reading the last good
-    version (with its grants); the other marts move on to B."""
+    """A fourth confidence tier 'expert' in the seed gives the breakdown rows of a tier
+    METRICS.md does not know: its accepted_values test fails before the swap is committed, so
+    BI keeps reading the last good version (with its grants); the other marts move on to B."""
     target = f"{MARTS}.fct_confidence_breakdown"
-    scenario.query("insert into flowpilot_seeds.confidence_tiers values ('guided', 4) "
-                   "returning tier_order")
+    scenario.query("insert into flowpilot_seeds.confidence_tiers values ('expert') "
+                   "returning confidence_tier")
     reader = Reader(scenario.env, [target])
     reader.start()
     try:
@@ -244,14 +244,13 @@ def test_a_mart_failing_its_own_test_is_not_replaced(scenario, versions, tables)
         )
     finally:
         reader.stop()
-        scenario.query("delete from flowpilot_seeds.confidence_tiers where tier_order = 4 "
-                       "returning tier_order")
+        scenario.query("delete from flowpilot_seeds.confidence_tiers "
+                       "where confidence_tier = 'expert' returning confidence_tier")
     message = " ".join(output.split())
     assert re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=1 ", message)
     assert "audit before swap: fct_confidence_breakdown was not replaced" in message
-    assert "unique_combination_fct_confidence_breakdown_account_id__period__confidence_tier" in (
-        message
-    )
+    assert ("accepted_values_fct_confidence_breakdown_confidence_tier__guided__exploring"
+            "__discovery") in message
     assert not reader.errors, reader.errors[:3]
     assert set(reader.seen[target]) == {versions["D"][target]}
     after = table_digests(scenario)

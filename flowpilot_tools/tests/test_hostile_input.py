@@ -376,12 +376,6 @@ def violations(scenario) -> list[str]:
         "select table_name, column_name, data_type from information_schema.columns "
         "where table_schema = %s order by table_name, ordinal_position", (MARTS,)
     )
-    for mart, grain in GRAINS.items():
-        keys = ", ".join(grain)
-        duplicated = scenario.query(f"select {keys} from {MARTS}.{mart} group by {keys} "
-                                    "having count(*) > 1")
-        if duplicated:
-            found.append(f"{mart}: grain ({keys}) not unique: {duplicated[:3]}")
     for mart in ONE_ROW_PER_ACCOUNT_PERIOD:
         n = scenario.query(f"select count(*) as n from {MARTS}.{mart}")[0]["n"]
         if n != 3 * n_accounts:
@@ -472,13 +466,10 @@ def test_invariants_hold_across_all_marts_for_any_dirty_raw_rows(dirty, raw):
     )
 
 
-# The marts whose grain is enforced by a unique index (fct_confidence_breakdown's is a test,
-# reported by the audit before its swap).
-GRAIN_INDEXED = [mart for mart in GRAINS if mart != "fct_confidence_breakdown"]
-
-
 def test_every_marts_grain_is_a_unique_index(dirty):
-    """The database enforces each grain: a unique index on exactly the grain's columns."""
+    """The database enforces each grain: a unique index on exactly the grain's columns (so the
+    invariant checks need not look for duplicates: test_the_invariant_checks_catch_a_broken_mart
+    shows the database refusing one)."""
     indexed = dirty.query(
         "select t.relname as mart, array_agg(a.attname::text order by k.ord) as columns "
         "from pg_index as i inner join pg_class as t on t.oid = i.indrelid "
@@ -488,8 +479,8 @@ def test_every_marts_grain_is_a_unique_index(dirty):
         "where n.nspname = %s and i.indisunique group by t.relname, i.indexrelid", (MARTS,)
     )
     unique_on = {(r["mart"], tuple(r["columns"])) for r in indexed}
-    for mart in GRAIN_INDEXED:
-        assert (mart, tuple(GRAINS[mart])) in unique_on, mart
+    for mart, grain in GRAINS.items():
+        assert (mart, tuple(grain)) in unique_on, mart
 
 
 def test_the_invariant_checks_catch_a_broken_mart(dirty):
@@ -508,21 +499,16 @@ def test_the_invariant_checks_catch_a_broken_mart(dirty):
     )
     dirty.query(f"update {MARTS}.fct_escalation_metrics set n_handoffs_with_action = 2 "
                 "where period = '90d' returning 1 as done")
-    # The grain of a mart with a unique index cannot be broken at all; the check still sees
-    # a duplicate where the grain is a test (fct_confidence_breakdown).
-    with pytest.raises(psycopg.errors.UniqueViolation):
-        dirty.query(f"insert into {MARTS}.fct_session_metrics select * from "
-                    f"{MARTS}.fct_session_metrics where period = '30d' returning 1 as done")
-    dirty.query(f"insert into {MARTS}.fct_confidence_breakdown select * from "
-                f"{MARTS}.fct_confidence_breakdown where period = '30d' returning 1 as done")
+    # The grain of every mart is a unique index: it cannot be broken at all.
+    for mart in ("fct_session_metrics", "fct_confidence_breakdown"):
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            dirty.query(f"insert into {MARTS}.{mart} select * from {MARTS}.{mart} "
+                        "where period = '30d' returning 1 as done")
     dirty.query(f"update {MARTS}.fct_session_metrics set total_sessions = 0, "
                 "resolved_sessions = 0 where period = '90d' returning 1 as done")
     found = " | ".join(violations(dirty))
     assert "PSA cohort funnel is monotone" in found
     assert "n_handoffs_with_action <= n_handoffs_claimed" in found
-    assert "fct_confidence_breakdown: grain (account_id, period, confidence_tier) not unique" in (
-        found
-    )
     assert "total_sessions equal in fct_session_metrics and fct_psa_funnel" in found
     assert "fct_session_metrics.total_sessions: a shorter window counts more" in found
     assert uid("a0")  # the readable ids of the strategies map to stable uuids
