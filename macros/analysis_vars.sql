@@ -20,8 +20,8 @@
 
 
 {% macro analysis_period(default='30d') -%}
-    {#- The var period, one of the periods of the seed periods (read when the analysis is
-        compiled against a built project). -#}
+    {#- The var period, one of the periods of the seed periods when the project is built
+        (before that, e.g. when sqlfluff compiles the analyses, only the form is checked). -#}
     {%- set text = var('period', default) | string | trim -%}
     {%- if not modules.re.match('^[0-9]{1,4}d$', text) -%}
         {{- exceptions.raise_compiler_error(
@@ -29,7 +29,8 @@
         ) -}}
     {%- endif -%}
     {%- set periods = ref('periods') -%}
-    {%- if execute -%}
+    {%- if execute and adapter.get_relation(periods.database, periods.schema,
+                                           periods.identifier) is not none -%}
         {%- set known = run_query('select period from ' ~ periods).columns[0].values() -%}
         {%- if text not in known -%}
             {{- exceptions.raise_compiler_error(
