@@ -36,6 +36,7 @@
                 ~ "stays; failing: " ~ failures | join('; ')
             ) -}}
         {%- endif -%}
+        {%- do record_audited_tests(audit_tests(model.unique_id)) -%}
         {{- log("audit before swap: " ~ model.name ~ " passed", info=false) -}}
     {%- endif -%}
 {%- endmacro %}
@@ -180,4 +181,58 @@
         {{- return(node.relation_name) -}}
     {%- endfor -%}
     {{- exceptions.raise_compiler_error("audit before swap: no model named " ~ name) -}}
+{%- endmacro %}
+
+
+{#- Each test once. In `dbt build` a mart's tests run again after the model, against the same
+    version the audit just judged. The audit writes the tests it passed into a ledger, in the
+    swap's own transaction (a refused swap leaves no row); the test query of such a test then
+    reads no row: the planner evaluates the ledger look-up once, before the test's own SQL,
+    and skips that SQL (a PASS the audit earned). -#}
+
+{% macro audit_ledger() -%}
+    {{- return(target.schema ~ '_ops.audited_tests') -}}
+{%- endmacro %}
+
+
+{% macro create_audit_ledger() -%}
+    {#- on-run-start of the commands that build: the ledger, and old entries out. -#}
+    {%- if execute and flags.WHICH in ('build', 'run', 'retry') %}
+create schema if not exists {{ target.schema }}_ops;
+create table if not exists {{ audit_ledger() }} (
+    invocation_id text not null,
+    test_id text not null,
+    audited_at timestamptz not null default now()
+);
+delete from {{ audit_ledger() }} where audited_at < now() - interval '7 days';
+    {%- else -%}
+select 1 as audit_ledger_not_needed
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro record_audited_tests(tests) -%}
+    {%- if tests and flags.WHICH in ('build', 'retry') -%}
+        {%- set rows = [] -%}
+        {%- for test in tests -%}
+            {%- do rows.append("('" ~ invocation_id ~ "', '" ~ test.unique_id ~ "')") -%}
+        {%- endfor -%}
+        {%- do run_query(
+            'insert into ' ~ audit_ledger() ~ ' (invocation_id, test_id) values '
+            ~ rows | join(', ')
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro postgres__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {#- dbt's test query; in build and retry, one that reads no row for a test the audit
+        already passed in this invocation (the ledger above). -#}
+    {{ dbt.default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }}
+    {%- if model.resource_type == 'test' and flags.WHICH in ('build', 'retry') %}
+    where not exists (
+        select from {{ audit_ledger() }}
+        where invocation_id = '{{ invocation_id }}' and test_id = '{{ model.unique_id }}'
+    )
+    {%- endif -%}
 {%- endmacro %}

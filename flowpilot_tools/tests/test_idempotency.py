@@ -6,6 +6,8 @@ in the last bit of a double precision value shows (PostgreSQL prints floats exac
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from flowpilot_tools import warehouse
@@ -77,3 +79,26 @@ def test_only_the_nightly_writes_history(scenario, first):
     assert table_digests(scenario, [HISTORY]) == history
     scenario.build(AS_OF, publish_history=True)
     assert table_digests(scenario, [MARTS, HISTORY]) == first  # the date written once more
+
+
+def test_a_marts_tests_run_once_in_a_build(scenario, first):
+    """The audit before the swap runs a mart's error-level tests and writes them into the
+    ledger in the swap's transaction; dbt's own run of the same tests, later in the build,
+    then reads no row (the ledger look-up is evaluated before the test's SQL)."""
+    scenario.dbt("build", "--select", "fct_confidence_breakdown", "--vars",
+                 f'{{"as_of": "{AS_OF}"}}')
+    results = json.loads((scenario.target_path / "run_results.json").read_text())
+    invocation = results["metadata"]["invocation_id"]
+    tests = {r["unique_id"]: r for r in results["results"] if r["unique_id"].startswith("test.")}
+    audited = {row["test_id"] for row in scenario.query(
+        "select test_id from flowpilot_ops.audited_tests where invocation_id = %s",
+        (invocation,))}
+    assert audited and audited <= set(tests), (audited, tests)
+    nodes = json.loads((scenario.target_path / "manifest.json").read_text())["nodes"]
+    for test in audited:
+        assert tests[test]["status"] == "pass"
+        node = nodes[test]  # the SQL dbt ran for the test: target/run/<project>/<file>/<path>
+        executed = (scenario.target_path / "run" / node["package_name"]
+                    / node["original_file_path"] / node["path"]).read_text()
+        assert f"where invocation_id = '{invocation}'" in executed, test
+    assert table_digests(scenario, [MARTS, HISTORY]) == first
