@@ -5,8 +5,9 @@
 
 {% macro history_of(mart_name) -%}
     {#- The model SQL of <mart>_history: the mart's documented (contracted) columns, in the
-        mart's order, after as_of_date. The columns come from the mart's YAML, so a column
-        added to the mart is a contract error of the history model until its YAML lists it. -#}
+        mart's order, after as_of_date. The columns come from the history model's YAML, which
+        flowpilot_tools.history_yaml derives from the mart's YAML (a test fails while it is
+        out of date). -#}
     {%- set mart = ref(mart_name) -%}
     {%- set node = graph.get('nodes', {}).get('model.' ~ project_name ~ '.' ~ mart_name) -%}
     {#- A unit test compiles against a manifest without the graph: there the fixture of the

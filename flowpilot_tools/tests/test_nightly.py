@@ -378,3 +378,14 @@ def test_each_history_table_documents_its_marts_columns():
         listed = [(c["name"], c["data_type"], bool(c.get("constraints")))
                   for c in history[f"{mart}_history"]["columns"]]
         assert listed == expected, mart
+
+
+def test_the_history_yaml_is_derived_from_the_marts_yaml():
+    """models/history/_history__models.yml is what flowpilot_tools.history_yaml writes from
+    the marts' YAML: a mart column changed without rerunning it fails here, naming the fix."""
+    from flowpilot_tools import history_yaml
+
+    assert history_yaml.HISTORY_YAML.read_text() == history_yaml.render(), (
+        "run: .venv/bin/python -m flowpilot_tools.history_yaml"
+    )
+    assert history_yaml.main(["--check"]) == 0
