@@ -32,7 +32,7 @@ from pathlib import Path
 import psutil
 
 from flowpilot_tools import PROJECT_ROOT, warehouse
-from flowpilot_tools.dbt import BIN, run_dbt
+from flowpilot_tools.dbt import BIN
 from flowpilot_tools.generate import TABLES, Scale
 from flowpilot_tools.load import append, load
 from flowpilot_tools.project import PERIODS
@@ -160,33 +160,6 @@ def _wal_position(env: Mapping[str, str]) -> int:
     with warehouse.connect(env) as conn:
         return int(conn.execute("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
                    .fetchone()[0])
-
-
-def run_wal(fraction: float = 1.0, log: Callable[[str], None] = print) -> dict:
-    """The cost of crash safety (DECISIONLOG 14): time and WAL of a full build and of the
-    nightly build after one more day, models only, on a fresh database at the scale."""
-    base_env = warehouse.connection_env()
-    scale = dataclasses.replace(REFERENCE, accounts=max(4, round(REFERENCE.accounts * fraction)))
-    env = _fresh(base_env, "flowpilot_bench_wal")
-    with warehouse.connect(env) as conn:
-        settings = {name: conn.execute(f"show {name}").fetchone()[0]
-                    for name in ("wal_level", "synchronous_commit", "wal_compression")}
-    log(f"[bench] {scale.accounts} accounts: generating and loading")
-    load(scale, env)
-    target = PROJECT_ROOT / "target_bench" / "wal"
-    full = _timed_dbt(env, target / "full", scale.as_of.isoformat(), "build", "--full-refresh",
-                      *MODELS_ONLY)
-    next_as_of = scale.as_of + dt.timedelta(days=1)
-    append(dataclasses.replace(scale, days=1, as_of=next_as_of, hours_after_as_of=0.0,
-                               batch=1), env)
-    nightly = _timed_dbt(env, target / "nightly", next_as_of.isoformat(), "build", *MODELS_ONLY)
-    warehouse.drop_database(env["PGDATABASE"], base_env)
-    result = {"accounts": scale.accounts, "settings": settings,
-              "full": {"seconds": round(full.wall_seconds, 1), "wal_bytes": full.wal_bytes},
-              "nightly": {"seconds": round(nightly.wall_seconds, 1),
-                          "wal_bytes": nightly.wal_bytes}}
-    log(json.dumps(result))
-    return result
 
 
 def _floor(env: Mapping[str, str]) -> dict[str, float]:

@@ -161,9 +161,6 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from flowpilot_tools import benchmark
 
-    if args.wal_only:
-        benchmark.run_wal(fraction=args.scale)
-        return 0
     report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)
     path = benchmark.write_report(report)
     print(f"wrote {path}")
@@ -223,9 +220,6 @@ def main(argv: list[str] | None = None) -> int:
                        help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
     bench.add_argument("--endpoint-requests", type=int, default=None,
                        help="sample this many (account, period) requests for the endpoint strategy")
-    bench.add_argument("--wal-only", action="store_true",
-                       help="only the cost of crash safety: time and WAL of a full and a "
-                            "nightly build (printed, docs/benchmarks.md not written)")
     bench.set_defaults(func=cmd_bench)
 
     dash = sub.add_parser("dashboard", help="write the static analytics dashboard over the marts")

@@ -19,7 +19,8 @@
 {% macro audit_before_swap() -%}
     {%- if execute -%}
         {%- set failures = volume_guard_failures() -%}
-        {%- for test in audit_tests(model.unique_id) -%}
+        {%- set tests = audit_tests(model.unique_id) -%}
+        {%- for test in tests -%}
             {%- set test_sql = audit_test_sql(test) -%}
             {%- set outcome = run_query(get_test_sql(
                 test_sql, test.config.fail_calc, test.config.warn_if, test.config.error_if, none
@@ -36,7 +37,7 @@
                 ~ "stays; failing: " ~ failures | join('; ')
             ) -}}
         {%- endif -%}
-        {%- do record_audited_tests(audit_tests(model.unique_id)) -%}
+        {%- do record_audited_tests(tests) -%}
         {{- log("audit before swap: " ~ model.name ~ " passed", info=false) -}}
     {%- endif -%}
 {%- endmacro %}

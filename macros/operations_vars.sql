@@ -4,12 +4,14 @@
         publish_history, booleans; the source freshness thresholds, whole hours with
         warn < error; the volume guard's volume_shrink_limit, a fraction in (0, 1], and
         volume_shrink_expected, true, false or a list of marts. -#}
-    {%- set manage_roles = var('manage_roles') -%}
-    {%- if manage_roles is not sameas true and manage_roles is not sameas false -%}
-        {{- exceptions.raise_compiler_error(
-            "dbt var 'manage_roles' must be true or false, got '" ~ manage_roles ~ "'"
-        ) -}}
-    {%- endif -%}
+    {%- for name in ['manage_roles', 'publish_history'] -%}
+        {%- set value = var(name) -%}
+        {%- if value is not sameas true and value is not sameas false -%}
+            {{- exceptions.raise_compiler_error(
+                "dbt var '" ~ name ~ "' must be true or false, got '" ~ value ~ "'"
+            ) -}}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set hours = {} -%}
     {#- Their values are set once, in dbt_project.yml (no default here). -#}
     {%- for name in ['freshness_warn_hours', 'freshness_error_hours'] -%}
@@ -23,12 +25,6 @@
         {%- endif -%}
         {%- do hours.update({name: value | int}) -%}
     {%- endfor -%}
-    {%- set publish_history = var('publish_history') -%}
-    {%- if publish_history is not sameas true and publish_history is not sameas false -%}
-        {{- exceptions.raise_compiler_error(
-            "dbt var 'publish_history' must be true or false, got '" ~ publish_history ~ "'"
-        ) -}}
-    {%- endif -%}
     {%- set limit = var('volume_shrink_limit') -%}
     {%- if limit is sameas true or limit is sameas false or limit is not number
         or limit <= 0 or limit > 1 -%}

@@ -194,6 +194,12 @@ class Scenario:
 
 # -- operations helpers (nightly, security, failure safety) -----------------------------------
 HISTORY = "flowpilot_history"
+# The marts with a row per account and period (and key): each has a history table.
+PER_PERIOD_MARTS = [
+    "fct_session_metrics", "fct_mttr_trend", "fct_domain_coverage", "fct_confidence_breakdown",
+    "fct_knowledge_coverage", "fct_flow_quality", "fct_psa_funnel", "fct_psa_daily",
+    "fct_escalation_metrics",
+]
 # One statement, so one snapshot: the row count and an md5 of every row's text, in order.
 DIGEST_SQL = (
     "select count(*) as n_rows, "
@@ -226,3 +232,29 @@ def truncate_raw(scenario: Scenario) -> None:
     """
     with warehouse.connect(scenario.env) as conn:
         conn.execute("truncate " + ", ".join(f"raw.{table}" for table in COLUMNS))
+
+
+# Incremental staging tables keep a copy of their raw table's _loaded_at.
+STAGED_COPIES = {table: f"{STAGING}.stg_flowpilot__{table}"
+                 for table in ("ai_sessions", "session_handoffs", "psa_post_logs",
+                               "psa_activity_logs")}
+
+
+def age_raw(scenario, hours: float) -> None:
+    """Shift every raw table's _loaded_at so that its last row landed HOURS ago (order kept),
+    as if time had passed: the copies in the incremental staging tables shift with it (else
+    in_step_with_raw rightly reports raw as rewritten)."""
+    with warehouse.connect(scenario.env) as conn:
+        for table in COLUMNS:
+            shift = conn.execute(
+                f"select now() - make_interval(secs => %s) - max(_loaded_at) from raw.{table}",
+                (hours * 3600,),
+            ).fetchone()[0]
+            if shift is None:
+                continue
+            relations = [f"raw.{table}"]
+            copy = STAGED_COPIES.get(table)
+            if copy and conn.execute("select to_regclass(%s)", (copy,)).fetchone()[0]:
+                relations.append(copy)
+            for relation in relations:
+                conn.execute(f"update {relation} set _loaded_at = _loaded_at + %s", (shift,))

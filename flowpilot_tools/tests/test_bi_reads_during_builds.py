@@ -32,18 +32,13 @@ from flowpilot_tools import PROJECT_ROOT, warehouse
 from flowpilot_tools.dbt import BIN, tool_env
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.tests.scenario import (
-    DIGEST_SQL, HISTORY, MARTS, table_digests, ts,
+    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, table_digests, ts,
 )
 
 AS_OF_A = "2026-04-27T15:25:46+00:00"
 AS_OF_B = "2026-04-26T15:25:46+00:00"
 SCALE = Scale(accounts=8, days=95, sessions_per_day=6.0, seed=11, as_of=ts("2026-04-27 15:25:46"))
 BI_READER = "flowpilot_bi_reader"
-PER_PERIOD_MARTS = [
-    "fct_session_metrics", "fct_mttr_trend", "fct_domain_coverage", "fct_confidence_breakdown",
-    "fct_knowledge_coverage", "fct_flow_quality", "fct_psa_funnel", "fct_psa_daily",
-    "fct_escalation_metrics",
-]
 
 
 class Reader(threading.Thread):

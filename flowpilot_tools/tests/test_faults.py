@@ -32,18 +32,14 @@ import pytest
 from flowpilot_tools import PROJECT_ROOT, nightly, warehouse
 from flowpilot_tools.dbt import BIN, tool_env
 from flowpilot_tools.generate import Scale
-from flowpilot_tools.tests.scenario import HISTORY, MARTS, Scenario, table_digests
-from flowpilot_tools.tests.test_nightly import age_raw
+from flowpilot_tools.tests.scenario import (
+    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, table_digests,
+)
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 NIGHT_B = NOW - dt.timedelta(minutes=30)
 NIGHT_A = NIGHT_B - dt.timedelta(days=1)
 SCALE = Scale(accounts=4, days=95, sessions_per_day=4.0, seed=5, as_of=NOW, hours_after_as_of=0)
-PER_PERIOD_MARTS = [
-    "fct_session_metrics", "fct_mttr_trend", "fct_domain_coverage", "fct_confidence_breakdown",
-    "fct_knowledge_coverage", "fct_flow_quality", "fct_psa_funnel", "fct_psa_daily",
-    "fct_escalation_metrics",
-]
 
 
 # -- a server of our own ----------------------------------------------------------------------
@@ -188,9 +184,8 @@ def history_nights(scenario) -> dict[str, dict[str, tuple]]:
             for date in dates:
                 relation = (f"(select {', '.join(columns)} from {HISTORY}.{mart}_history "
                             f"where as_of_date = '{date}')")
-                found[mart][str(date)] = tuple(conn.execute(
-                    "select count(*), md5(coalesce(string_agg(t::text, E'\\n' "
-                    f"order by t::text), '')) from {relation} as t").fetchone())
+                found[mart][str(date)] = tuple(
+                    conn.execute(DIGEST_SQL.format(relation=relation)).fetchone())
     return found
 
 

@@ -28,45 +28,16 @@ import pytest
 
 from flowpilot_tools import PROJECT_ROOT, nightly, warehouse
 from flowpilot_tools.dbt import BIN
-from flowpilot_tools.generate import COLUMNS, Scale
-from flowpilot_tools.tests.scenario import HISTORY, MARTS, STAGING, table_digests
+from flowpilot_tools.generate import Scale
+from flowpilot_tools.tests.scenario import (
+    HISTORY, MARTS, PER_PERIOD_MARTS, age_raw, table_digests,
+)
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 SCALE = Scale(accounts=4, days=95, sessions_per_day=4.0, seed=3, as_of=NOW, hours_after_as_of=0)
-PER_PERIOD_MARTS = [
-    "fct_session_metrics", "fct_mttr_trend", "fct_domain_coverage", "fct_confidence_breakdown",
-    "fct_knowledge_coverage", "fct_flow_quality", "fct_psa_funnel", "fct_psa_daily",
-    "fct_escalation_metrics",
-]
 ACTIVITY_SOURCES = {"ai_sessions", "ai_session_steps", "session_handoffs", "flow_proposals",
                     "psa_post_logs", "psa_activity_logs"}
 LOCKED_MART = f"{MARTS}.fct_confidence_breakdown"
-
-
-# Incremental staging tables keep a copy of their raw table's _loaded_at.
-STAGED_COPIES = {table: f"{STAGING}.stg_flowpilot__{table}"
-                 for table in ("ai_sessions", "session_handoffs", "psa_post_logs",
-                               "psa_activity_logs")}
-
-
-def age_raw(scenario, hours: float) -> None:
-    """Shift every raw table's _loaded_at so that its last row landed HOURS ago (order kept),
-    as if time had passed: the copies in the incremental staging tables shift with it (else
-    in_step_with_raw rightly reports raw as rewritten)."""
-    with warehouse.connect(scenario.env) as conn:
-        for table in COLUMNS:
-            shift = conn.execute(
-                f"select now() - make_interval(secs => %s) - max(_loaded_at) from raw.{table}",
-                (hours * 3600,),
-            ).fetchone()[0]
-            if shift is None:
-                continue
-            relations = [f"raw.{table}"]
-            copy = STAGED_COPIES.get(table)
-            if copy and conn.execute("select to_regclass(%s)", (copy,)).fetchone()[0]:
-                relations.append(copy)
-            for relation in relations:
-                conn.execute(f"update {relation} set _loaded_at = _loaded_at + %s", (shift,))
 
 
 def records(log: Path, run_id: str) -> list[dict]:
