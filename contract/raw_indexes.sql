@@ -3,7 +3,7 @@
 -- Each one serves a named step of the build (docs/physical_design.md).
 
 -- First action after a claim: the earliest step of a session after an instant, read with one
--- index scan per claimed handoff (int_handoff_first_steps).
+-- index scan per claimed handoff (int_handoffs_first_step_found).
 create index if not exists ai_session_steps_session_created_idx
     on raw.ai_session_steps (session_id, created_at);
 

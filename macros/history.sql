@@ -49,7 +49,7 @@ select * from final
         build's as_of (so that a date is replaced even when the mart is empty now).
         History is written only with the var publish_history (the nightly job, after a build
         that succeeded whole): in any other build that selects a history model (e.g.
-        `dbt build -s int_session_periods+`) the model deletes and inserts nothing. -#}
+        `dbt build -s int_sessions_windowed+`) the model deletes and inserts nothing. -#}
     {%- if execute and not history_is_published() -%}
         {{- log(model.name ~ ": history left as it was (written only with the var "
             ~ "publish_history, by the nightly job)", info=true) -}}

@@ -1,6 +1,6 @@
 {#- Tests of the 16 M step rows read only the rows landed since the last build. A test opts in
     with `config: {where: "_loaded_at > steps_tested_since"}`: the word steps_tested_since is
-    replaced, when the test runs, by the steps watermark that int_handoff_first_steps recorded
+    replaced, when the test runs, by the steps watermark that int_handoffs_first_step_found recorded
     in the previous build, less lookback_hours. A test's where is rendered once, while dbt
     parses, so the watermark (a query) cannot be written there; get_where_subquery runs with
     the test. Tests run before the models downstream of their model, so the watermark is still
@@ -23,7 +23,7 @@
     {%- if not execute or flags.FULL_REFRESH -%}
         {{- return("'-infinity'::timestamptz") -}}
     {%- endif -%}
-    {%- set node = graph.nodes['model.flowpilot_metrics.int_handoff_first_steps'] -%}
+    {%- set node = graph.nodes['model.flowpilot_metrics.int_handoffs_first_step_found'] -%}
     {%- set facts = adapter.get_relation(
         database=node.database, schema=node.schema, identifier=node.alias
     ) -%}

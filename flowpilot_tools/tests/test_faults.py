@@ -269,14 +269,14 @@ def test_a_backend_killed_while_a_mart_swaps_is_rebuilt_not_retried(scenario, ru
 
 def test_a_backend_killed_while_an_intermediate_builds_leaves_whole_marts(
         scenario, runs, clean, server):
-    """The same crash while int_session_periods swaps, with --no-retry: the run fails and
+    """The same crash while int_sessions_windowed swaps, with --no-retry: the run fails and
     says a reset happened; each mart is night B (the last good one) or a clean night A;
     no history is written for the failed night. Then an analyst's plain `dbt retry` from the
     run's artifacts completes night A correctly: the tables it reads survived the crash."""
     history_before = history_nights(scenario)
     before = digests(scenario)
     server.arm_crash_marker()
-    killer = BackendKiller(scenario.env, "flowpilot_intermediate.int_session_periods")
+    killer = BackendKiller(scenario.env, "flowpilot_intermediate.int_sessions_windowed")
     killer.start()
     assert killer.holding.wait(30)
     code, record = night(scenario, runs, NIGHT_A, retry=False)
@@ -398,6 +398,97 @@ def test_a_full_data_disk_fails_the_night_and_keeps_whole_marts(scenario, runs, 
         shutil.rmtree(mount, ignore_errors=True)
 
 
+def _fill(path: Path, leave_bytes: int) -> Path:
+    """A file that takes all but LEAVE_BYTES of the filesystem at PATH."""
+    filler = path / "filler"
+    free = shutil.disk_usage(path).free - leave_bytes
+    with filler.open("wb") as out:
+        while free > 0:
+            chunk = min(free, 1 << 20)
+            out.write(b"\0" * chunk)
+            free -= chunk
+    return filler
+
+
+class WalOnSmallDisk(Server):
+    """A server whose pg_wal is a 24 MB filesystem of its own, with 1 MB WAL segments, no
+    recycling and wal_level=replica (every table build writes WAL), so that a build needing a
+    new segment on a full disk PANICs."""
+
+    def __init__(self) -> None:
+        import pwd
+
+        from pgserver import _commands
+
+        self.pgdata = Path(tempfile.mkdtemp(prefix="fpt_wal_", dir="/tmp")) / "pgdata"
+        self.pgdata.parent.chmod(0o755)  # the server's own user must reach it
+        self.pgdata.mkdir()
+        owner = pwd.getpwnam("pgserver") if os.geteuid() == 0 else None
+        if owner:
+            os.chown(self.pgdata, owner.pw_uid, owner.pw_gid)
+        _commands.initdb(["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U",
+                          "postgres", "--wal-segsize=1"], pgdata=self.pgdata,
+                         user="pgserver" if owner else None)
+        self.wal = _small_filesystem("24m")
+        for segment in (self.pgdata / "pg_wal").iterdir():
+            shutil.move(str(segment), self.wal / segment.name)
+        if owner:  # a move across filesystems copies: the copies are root's
+            for path in [self.wal, *self.wal.rglob("*")]:
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+        (self.pgdata / "pg_wal").rmdir()
+        (self.pgdata / "pg_wal").symlink_to(self.wal)
+        self.env = warehouse.start_embedded(self.pgdata)
+        self.socket_dir = self.env["PGHOST"]
+        with warehouse.connect(self.env, "postgres") as conn:
+            for name, value in (("wal_recycle", "off"), ("min_wal_size", "2MB"),
+                                ("max_wal_size", "4MB"), ("wal_level", "replica")):
+                conn.execute(f"alter system set {name} = '{value}'")
+        warehouse._pg_ctl(self.pgdata, ["-w", "restart"])
+
+    def close(self) -> None:
+        super().close()
+        subprocess.run(["umount", str(self.wal)], check=False)
+        shutil.rmtree(self.wal, ignore_errors=True)
+
+
+def test_a_full_wal_disk_keeps_whole_marts_and_an_honest_log(runs, clean):
+    """Disk full for WAL: the build needs a new WAL segment and PostgreSQL PANICs (crash
+    recovery, or a server that cannot come back while the disk is full). Whatever the server
+    then does, every mart is whole, a failed night appends no history, the run log says what
+    happened; with space back and the server started, the next night equals a clean build."""
+    server = WalOnSmallDisk()
+    scenario = Scenario(server.env, "wal")
+    filler = None
+    try:
+        scenario.load_generated(SCALE)
+        age_raw(scenario, 1.0)
+        code, record = night(scenario, runs, NIGHT_A)
+        assert code == 0, record["failures"]
+        before, history_before = digests(scenario), history_nights(scenario)
+        filler = _fill(server.wal, leave_bytes=256 * 1024)
+        code, record = night(scenario, runs, NIGHT_B, recovery_wait_seconds=15.0)
+        messages = " ".join(f["message"] for f in record["failures"])
+        filler.unlink()
+        filler = None
+        if not nightly.wait_for_server(server.env, 2):
+            server.start()
+        if code == 0:  # recovery freed WAL and the rebuild fit: a whole new night
+            assert record["server_resets"], record
+            assert digests(scenario) == clean["B"]
+        else:
+            assert record["server_resets"] or "did not accept connections" in messages, record
+            assert_each_mart_old_or_new(digests(scenario), before, clean["B"])
+            assert history_nights(scenario) == history_before
+        assert_the_next_night_is_clean(scenario, runs, clean, "B")
+    finally:
+        if filler is not None:
+            filler.unlink()
+        if not nightly.wait_for_server(server.env, 2):
+            server.start()
+        scenario.close()
+        server.close()
+
+
 def test_an_upstream_truncation_is_refused_not_published(scenario, runs, clean):
     """raw.ai_sessions truncated upstream (a re-sync): the nightly stops at the freshness
     check (the table has no row), the marts stay night A. An analyst's plain build fails on
@@ -453,7 +544,7 @@ def test_an_unlogged_table_left_by_an_earlier_version_is_made_logged(scenario):
     which incremental runs keep. The build makes a filled one logged and refuses to build
     from an empty one (a crash may have emptied it), naming the full refresh to run."""
     sessions = "flowpilot_staging.stg_flowpilot__ai_sessions"
-    steps = "flowpilot_intermediate.int_handoff_first_steps"
+    steps = "flowpilot_intermediate.int_handoffs_first_step_found"
 
     def persistence(relation: str) -> str:
         return scenario.query("select relpersistence from pg_class where oid = %s::regclass",
@@ -475,8 +566,8 @@ def test_an_unlogged_table_left_by_an_earlier_version_is_made_logged(scenario):
         built = dbt(scenario, "build", "--select", "models/marts", "--vars",
                     json.dumps({"as_of": nightly.iso(NIGHT_B)}))
         assert built.returncode != 0
-        assert "UNLOGGED and empty: int_handoff_first_steps" in built.stdout
-        assert "dbt build --full-refresh --select int_handoff_first_steps+" in built.stdout
+        assert "UNLOGGED and empty: int_handoffs_first_step_found" in built.stdout
+        assert "dbt build --full-refresh --select int_handoffs_first_step_found+" in built.stdout
         assert digests(scenario) == before  # nothing was built from the empty table
     finally:
         with warehouse.connect(scenario.env) as conn:

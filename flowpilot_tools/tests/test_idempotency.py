@@ -52,7 +52,7 @@ def test_marts_do_not_depend_on_the_physical_order_of_their_input(scenario, firs
     """Means are exact (macro exact_mean): the same intermediate rows in another physical order
     (as incremental models leave them) give the same bits in every mart."""
     with warehouse.connect(scenario.env) as conn:
-        for table in ("int_session_periods", "int_handoffs_first_action_joined"):
+        for table in ("int_sessions_windowed", "int_handoffs_first_action_joined"):
             conn.execute(f"create temporary table reordered as select * from "
                          f"{INTERMEDIATE}.{table} order by md5(row({table}.*)::text)")
             conn.execute(f"truncate {INTERMEDIATE}.{table}")
@@ -69,12 +69,12 @@ def test_marts_do_not_depend_on_the_physical_order_of_their_input(scenario, firs
 def test_only_the_nightly_writes_history(scenario, first):
     """A plain `dbt build` (an analyst's backfill with another as_of) leaves the history as
     it was, and so does a build that selects the history tables without the var
-    publish_history (e.g. `-s int_session_periods+`)."""
+    publish_history (e.g. `-s int_sessions_windowed+`)."""
     history = {name: digest for name, digest in first.items() if name.startswith(HISTORY)}
     other = '{"as_of": "2026-03-01T00:00:00+00:00", "volume_shrink_expected": true}'
     scenario.dbt("build", "--vars", other)
     assert table_digests(scenario, [HISTORY]) == history
-    output = scenario.dbt("run", "--select", "int_session_periods+", "--vars", other)
+    output = scenario.dbt("run", "--select", "int_sessions_windowed+", "--vars", other)
     assert "fct_session_metrics_history: history left as it was" in output
     assert table_digests(scenario, [HISTORY]) == history
     scenario.build(AS_OF, publish_history=True)

@@ -22,7 +22,7 @@ NEXT_DAY = Scale(accounts=6, days=1, sessions_per_day=6.0, seed=11, as_of=NEXT_A
                  hours_after_as_of=0.0, batch=1)
 SCHEMAS = (STAGING, INTERMEDIATE, MARTS)
 # Bookkeeping of an incremental model: the watermark of the run that last wrote the row.
-WATERMARKS = {f"{INTERMEDIATE}.int_handoff_first_steps": "steps_loaded_through"}
+WATERMARKS = {f"{INTERMEDIATE}.int_handoffs_first_step_found": "steps_loaded_through"}
 
 
 @pytest.fixture(scope="module")

@@ -225,7 +225,7 @@ def test_days_in_new_york(built):
 def test_same_utc_instant_lands_on_different_days(built):
     entries = {
         r["activity_id"]: r["entry_date"]
-        for r in built.rows(f"{INTERMEDIATE}.int_psa_time_entry_periods", "period = '7d'")
+        for r in built.rows(f"{INTERMEDIATE}.int_psa_time_entries_windowed", "period = '7d'")
     }
     # Both at 2026-04-21 23:30 UTC.
     assert entries[uid("te1")] == dt.date(2026, 4, 22)  # Berlin

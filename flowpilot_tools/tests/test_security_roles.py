@@ -143,7 +143,7 @@ def test_readers_hold_no_privilege_in_raw_staging_intermediate_or_seeds(built):
 
 @pytest.mark.parametrize("relation", [
     "raw.accounts", f"{STAGING}.stg_flowpilot__ai_sessions",
-    f"{INTERMEDIATE}.int_session_periods", "flowpilot_seeds.periods",
+    f"{INTERMEDIATE}.int_sessions_windowed", "flowpilot_seeds.periods",
 ])
 def test_bi_reader_is_refused_outside_the_marts(built, relation):
     with session(built, BI) as conn:

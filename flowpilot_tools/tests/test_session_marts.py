@@ -374,7 +374,7 @@ def test_build_does_not_depend_on_the_session_time_zone(built):
     saved = built.env
     built.env = dict(saved, PGTZ="Pacific/Kiritimati")  # UTC+14
     try:
-        built.dbt("run", "--select", "int_session_periods+", "--vars", f'{{"as_of": "{AS_OF}"}}')
+        built.dbt("run", "--select", "int_sessions_windowed+", "--vars", f'{{"as_of": "{AS_OF}"}}')
     finally:
         built.env = saved
     after = built.rows(f"{MARTS}.fct_mttr_trend", order_by="account_id, period, resolved_date")

@@ -165,7 +165,7 @@ def test_accounts_include_ids_seen_only_in_activity(built):
 def test_every_account_has_every_period(built):
     spine = built.query(
         f"select period, count(*) as n, min(period_start) as start, max(as_of) as as_of "
-        f"from {INTERMEDIATE}.int_account_periods group by period order by period"
+        f"from {INTERMEDIATE}.int_account_periods_spined group by period order by period"
     )
     assert [(r["period"], r["n"]) for r in spine] == [("30d", 7), ("7d", 7), ("90d", 7)]
     starts = {r["period"]: r["start"] for r in spine}

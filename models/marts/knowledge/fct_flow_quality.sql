@@ -9,7 +9,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 live_flows as (
@@ -30,7 +30,7 @@ matched_sessions as (
         created_at,
         is_resolved,
         is_guided
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
     where matched_flow_id is not null
 ),
 

@@ -8,7 +8,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 time_entry_periods as (
@@ -17,7 +17,7 @@ time_entry_periods as (
         period,
         entry_date,
         hours_logged
-    from {{ ref('int_psa_time_entry_periods') }}
+    from {{ ref('int_psa_time_entries_windowed') }}
 ),
 
 daily_entries as (

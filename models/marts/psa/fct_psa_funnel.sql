@@ -10,7 +10,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 session_periods as (
@@ -19,7 +19,7 @@ session_periods as (
         period,
         session_id,
         is_linked_to_ticket
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
 ),
 
 session_outcomes as (
@@ -27,7 +27,7 @@ session_outcomes as (
         session_id,
         has_successful_push,
         has_time_entry
-    from {{ ref('int_psa_session_outcomes') }}
+    from {{ ref('int_psa_session_outcomes_aggregated') }}
 ),
 
 push_periods as (
@@ -37,7 +37,7 @@ push_periods as (
         session_id,
         is_successful,
         is_retry_successful
-    from {{ ref('int_psa_push_periods') }}
+    from {{ ref('int_psa_pushes_windowed') }}
 ),
 
 time_entry_periods as (
@@ -46,7 +46,7 @@ time_entry_periods as (
         period,
         session_id,
         hours_logged
-    from {{ ref('int_psa_time_entry_periods') }}
+    from {{ ref('int_psa_time_entries_windowed') }}
 ),
 
 cohort_sessions as (

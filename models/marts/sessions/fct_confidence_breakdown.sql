@@ -8,7 +8,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 confidence_tiers as (
@@ -22,7 +22,7 @@ concluded_sessions as (
         period,
         confidence_tier,
         is_resolved
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
     where
         is_resolved
         or is_escalated

@@ -8,7 +8,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 mapped_sessions as (
@@ -20,7 +20,7 @@ mapped_sessions as (
         is_resolved,
         is_escalated,
         is_guided
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
     where problem_domain is not null
 ),
 

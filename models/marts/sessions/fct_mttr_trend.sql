@@ -8,7 +8,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 resolved_sessions as (
@@ -17,7 +17,7 @@ resolved_sessions as (
         period,
         resolved_date,
         duration_seconds
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
     where
         is_resolved
         and resolved_at is not null

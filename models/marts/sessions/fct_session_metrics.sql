@@ -8,7 +8,7 @@ account_periods as (
         period,
         period_start,
         as_of
-    from {{ ref('int_account_periods') }}
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 session_periods as (
@@ -22,7 +22,7 @@ session_periods as (
         is_resolved,
         is_escalated,
         is_abandoned
-    from {{ ref('int_session_periods') }}
+    from {{ ref('int_sessions_windowed') }}
 ),
 
 session_totals as (
