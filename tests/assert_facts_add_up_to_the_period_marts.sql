@@ -84,8 +84,8 @@ session_totals as (
     left join sessions
         on
             account_periods.account_id = sessions.account_id
-            and sessions.created_at >= account_periods.period_start
-            and sessions.created_at <= account_periods.as_of
+            and account_periods.period_start <= sessions.created_at
+            and account_periods.as_of >= sessions.created_at
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -103,8 +103,8 @@ claimed_totals as (
     left join handoffs
         on
             account_periods.account_id = handoffs.account_id
-            and handoffs.claimed_at >= account_periods.period_start
-            and handoffs.claimed_at <= account_periods.as_of
+            and account_periods.period_start <= handoffs.claimed_at
+            and account_periods.as_of >= handoffs.claimed_at
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -120,8 +120,8 @@ unclaimed_totals as (
         on
             account_periods.account_id = handoffs.account_id
             and handoffs.is_unclaimed
-            and handoffs.created_at >= account_periods.period_start
-            and handoffs.created_at <= account_periods.as_of
+            and account_periods.period_start <= handoffs.created_at
+            and account_periods.as_of >= handoffs.created_at
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -136,8 +136,8 @@ time_entry_totals as (
     left join time_entries
         on
             account_periods.account_id = time_entries.account_id
-            and time_entries.created_at >= account_periods.period_start
-            and time_entries.created_at <= account_periods.as_of
+            and account_periods.period_start <= time_entries.created_at
+            and account_periods.as_of >= time_entries.created_at
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -153,8 +153,8 @@ push_totals as (
     left join pushes
         on
             account_periods.account_id = pushes.account_id
-            and pushes.posted_at >= account_periods.period_start
-            and pushes.posted_at <= account_periods.as_of
+            and account_periods.period_start <= pushes.posted_at
+            and account_periods.as_of >= pushes.posted_at
     group by account_periods.account_id, account_periods.period
 ),
 

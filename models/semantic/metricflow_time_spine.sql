@@ -5,7 +5,7 @@
 with
 
 days as (
-    select generated_day::date as date_day
+    select cast(generated_day as date) as date_day
     from generate_series(
         cast('2020-01-01' as date),
         cast('2035-12-31' as date),

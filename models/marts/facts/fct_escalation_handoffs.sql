@@ -24,7 +24,7 @@ accounts as (
     from {{ ref('int_accounts_unioned') }}
 ),
 
-final as (
+classified as (
     select
         handoffs.handoff_id,
         handoffs.session_id,
@@ -38,17 +38,34 @@ final as (
         handoffs.first_action_at,
         handoffs.first_action_at is not null as has_first_action,
         handoffs.seconds_to_first_action,
-        (
-            handoffs.claimed_at is null
-            and handoffs.status is distinct from 'cancelled'
-        ) as is_unclaimed,
-        case
-            when handoffs.claimed_at is null and handoffs.status is distinct from 'cancelled'
-                then {{ duration_seconds('handoffs.created_at', as_of()) }}
-        end as unclaimed_age_seconds
+        coalesce(
+            handoffs.claimed_at is null and handoffs.status is distinct from 'cancelled',
+            false
+        ) as is_unclaimed
     from handoffs
     inner join accounts
         on handoffs.account_id = accounts.account_id
+),
+
+final as (
+    select
+        handoff_id,
+        session_id,
+        account_id,
+        status,
+        created_at,
+        created_date,
+        claimed_at,
+        claimed_date,
+        is_claimed,
+        first_action_at,
+        has_first_action,
+        seconds_to_first_action,
+        is_unclaimed,
+        case
+            when is_unclaimed then {{ duration_seconds('created_at', as_of()) }}
+        end as unclaimed_age_seconds
+    from classified
 )
 
 select * from final
