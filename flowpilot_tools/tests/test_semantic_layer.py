@@ -249,6 +249,7 @@ def test_mf_cli_validates_and_names_the_unknown_metric(built, project_dir):
     unknown = run_mf(["query", "--metrics", "total_sesions", "--group-by", "account"],
                      built.env, project_dir=project_dir, capture=True)
     output = unknown.stdout + unknown.stderr
+    assert unknown.returncode == 1
     assert "does not exactly match any known metrics" in output
     assert "total_sessions" in output  # the suggestion
 
