@@ -241,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     scale_options(demo, DEMO_SCALE)
     demo.set_defaults(func=cmd_demo)
 
-    test = sub.add_parser("test", help="README command (b): lint, dbt build, mf validate-configs, pytest")
+    test = sub.add_parser(
+        "test", help="README command (b): lint, dbt build, mf validate-configs, pytest")
     test.add_argument("--force", action="store_true")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     test.set_defaults(func=cmd_test)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,12 +67,6 @@ def server(target: Path, port: int = 8080) -> http.server.ThreadingHTTPServer:
     """An HTTP server of TARGET on 127.0.0.1 only (port 0: any free port)."""
     handler = functools.partial(_QuietHandler, directory=str(target))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-
-
-def serve_in_background(target: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = server(target, port)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
