@@ -53,7 +53,7 @@ def offline_site(target: Path) -> list[Path]:
 
 
 def generate(env: Mapping[str, str], target: Path, as_of: str | None = None) -> int:
-    """``dbt docs generate --static`` into TARGET (the catalog reads the warehouse), made offline."""
+    """`dbt docs generate --static` into TARGET (the catalog reads the warehouse), offline."""
     args = ["docs", "generate", "--static"]
     if as_of is not None:
         args += ["--vars", f'{{"as_of": "{as_of}"}}']
