@@ -130,7 +130,10 @@ def mf(built, project_dir):
         config = CLIConfiguration()
         config.setup(dbt_profiles_path=PROJECT_ROOT, dbt_project_path=project_dir,
                      configure_file_logging=False)
-        yield config.mf
+        try:
+            yield config.mf
+        finally:  # the adapter's connections to the scenario database
+            config.dbt_artifacts.adapter.cleanup_connections()
 
 
 def query(mf, metrics, group_by=("account",), where=(), **more):
