@@ -10,7 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from flowpilot_tools import PROJECT_ROOT, nightly, project, report, warehouse
-from flowpilot_tools.dbt import BIN, DEMO_AS_OF, run_dbt, run_sqlfluff, tool_env, vars_arg
+from flowpilot_tools.dbt import (
+    BIN, DEMO_AS_OF, run_dbt, run_mf, run_sqlfluff, tool_env, vars_arg,
+)
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import DEMO_MARKER, load
 
@@ -143,6 +145,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     print("\n== dbt build (data and unit tests)", flush=True)
     build = ["build", "--full-refresh", *vars_arg(DEMO_AS_OF)]  # raw was replaced
     steps.append(("dbt build", run_dbt(build, test_env).returncode))
+    print("\n== mf validate-configs (the semantic layer, against the built tables)", flush=True)
+    steps.append(("mf validate", run_mf(["validate-configs"], test_env).returncode))
     print("\n== dbt build of the history (as the nightly's last step)", flush=True)
     history = ["build", "--selector", "history", *vars_arg(DEMO_AS_OF, publish_history=True)]
     steps.append(("dbt history", run_dbt(history, test_env).returncode))
@@ -183,6 +187,33 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from flowpilot_tools import docs
+
+    target = PROJECT_ROOT / "target"
+    if args.generate:
+        code = docs.generate(warehouse.connection_env(), target, as_of=args.as_of)
+        if code != 0:
+            print("flowpilot docs: dbt docs generate failed (see above)", file=sys.stderr)
+            return code
+    elif not (target / "index.html").exists():
+        print("flowpilot docs: no target/index.html; run without --no-generate", file=sys.stderr)
+        return 1
+    else:
+        docs.offline_site(target)
+    httpd = docs.server(target, args.port)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    print(f"dbt docs (offline, no CDN) at {url}  - also {target / 'static_index.html'} "
+          "opens from disk; Ctrl-C stops the server", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flowpilot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     scale_options(demo, DEMO_SCALE)
     demo.set_defaults(func=cmd_demo)
 
-    test = sub.add_parser("test", help="README command (b): lint, dbt build, pytest")
+    test = sub.add_parser(
+        "test", help="README command (b): lint, dbt build, mf validate-configs, pytest")
     test.add_argument("--force", action="store_true")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     test.set_defaults(func=cmd_test)
@@ -230,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     dash.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                       help="progress bar (default: when stderr is a terminal)")
     dash.set_defaults(func=cmd_dashboard)
+
+    docs = sub.add_parser("docs", help="generate dbt's docs site and serve it on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free one)")
+    docs.add_argument("--as-of", default=DEMO_AS_OF, help="as_of of the compiled SQL shown")
+    docs.add_argument("--generate", action=argparse.BooleanOptionalAction, default=True,
+                      help="run dbt docs generate first (default) or serve target/ as it is")
+    docs.set_defaults(func=cmd_docs)
 
     dbt = sub.add_parser("dbt", help="run dbt against the warehouse (starts the embedded one)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)

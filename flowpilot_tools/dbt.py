@@ -59,3 +59,22 @@ def run_sqlfluff(
     present = [path for path in paths if (PROJECT_ROOT / path).exists()]
     command = [str(BIN / "sqlfluff"), "lint", *present, "--processes", "2"]
     return subprocess.run(command, cwd=PROJECT_ROOT, env=tool_env(env), check=False).returncode
+
+
+def run_mf(
+    args: Sequence[str], env: Mapping[str, str], project_dir: Path = PROJECT_ROOT,
+    capture: bool = False,
+) -> subprocess.CompletedProcess:
+    """Run MetricFlow's ``mf ARGS`` (dbt-metricflow) against the warehouse's libpq variables.
+
+    mf reads ``<project_dir>/target/semantic_manifest.json`` (written by any dbt parse or
+    build) and queries through the project's profile.
+    """
+    return subprocess.run(
+        [str(BIN / "mf"), *args],
+        cwd=project_dir,
+        env=tool_env(env, DBT_PROJECT_DIR=str(project_dir)),
+        check=False,
+        text=True,
+        capture_output=capture,
+    )

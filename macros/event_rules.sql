@@ -1,0 +1,59 @@
+{#- The per-event rules of METRICS.md section 4 that the fact marts (models/marts/facts) apply
+    to one row each: status flags, the account-local day. Written once here; the period marts
+    aggregate the same flags from their windowed intermediates (DECISIONLOG 19). -#}
+
+{% macro is_resolved_status(status) -%}
+    coalesce({{ status }} = 'resolved', false)
+{%- endmacro %}
+
+
+{% macro is_escalated_status(status) -%}
+    coalesce({{ status }} in ('escalated', 'requesting_escalation'), false)
+{%- endmacro %}
+
+
+{% macro is_abandoned_status(status) -%}
+    coalesce({{ status }} = 'abandoned', false)
+{%- endmacro %}
+
+
+{% macro is_guided_tier(confidence_tier) -%}
+    coalesce({{ confidence_tier }} = 'guided', false)
+{%- endmacro %}
+
+
+{% macro is_successful_push(status) -%}
+    coalesce({{ status }} = 'success', false)
+{%- endmacro %}
+
+
+{% macro is_retry_successful_push(status, retry_count) -%}
+    coalesce({{ status }} = 'success' and {{ retry_count }} > 0, false)
+{%- endmacro %}
+
+
+{% macro is_time_entry(activity_type) -%}
+    coalesce({{ activity_type }} = 'time_entry_posted', false)
+{%- endmacro %}
+
+
+{% macro local_date(instant, timezone) -%}
+    {#- METRICS.md section 2: a day is the calendar date of an instant in the account's zone. -#}
+    ({{ instant }} at time zone {{ timezone }})::date
+{%- endmacro %}
+
+
+{% macro values_differ(left, right, relative_tolerance=0) -%}
+    {#- Predicate for comparing two ways to compute one number: true when exactly one side is
+        null, or both are set and differ by more than relative_tolerance of the larger
+        magnitude (0: any difference). For means summed in another order. -#}
+    {%- if relative_tolerance == 0 -%}
+        ({{ left }}) is distinct from ({{ right }})
+    {%- else -%}
+        (
+            (({{ left }}) is null) != (({{ right }}) is null)
+            or abs(({{ left }}) - ({{ right }}))
+            > {{ relative_tolerance }} * greatest(abs({{ left }}), abs({{ right }}), 1)
+        )
+    {%- endif -%}
+{%- endmacro %}
