@@ -1,6 +1,7 @@
 {#- The per-event rules of METRICS.md section 4 that the fact marts (models/marts/facts) apply
-    to one row each: status flags, the account-local day. Written once here; the period marts
-    aggregate the same flags from their windowed intermediates (DECISIONLOG 19). -#}
+    to one row each: status flags, the account-local day. Written once here and called by both
+    paths: the fact marts and the windowed intermediates the period marts aggregate
+    (DECISIONLOG 19). -#}
 
 {% macro is_resolved_status(status) -%}
     coalesce({{ status }} = 'resolved', false)

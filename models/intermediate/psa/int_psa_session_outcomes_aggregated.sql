@@ -21,7 +21,7 @@ sessions_with_successful_push as (
     select distinct session_id
     from pushes
     where
-        status = 'success'
+        {{ is_successful_push('status') }}
         and session_id is not null
 ),
 
@@ -29,7 +29,7 @@ sessions_with_time_entry as (
     select distinct session_id
     from activities
     where
-        activity_type = 'time_entry_posted'
+        {{ is_time_entry('activity_type') }}
         and session_id is not null
 ),
 

@@ -32,7 +32,7 @@ time_entries as (
         hours_logged,
         created_at
     from activities
-    where activity_type = 'time_entry_posted'
+    where {{ is_time_entry('activity_type') }}
 ),
 
 final as (
@@ -43,7 +43,7 @@ final as (
         time_entries.session_id,
         time_entries.hours_logged,
         time_entries.created_at,
-        (time_entries.created_at at time zone account_periods.timezone)::date as entry_date
+        {{ local_date('time_entries.created_at', 'account_periods.timezone') }} as entry_date
     from time_entries
     inner join account_periods
         on

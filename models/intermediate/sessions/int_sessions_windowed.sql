@@ -42,12 +42,12 @@ final as (
         sessions.session_rating,
         sessions.created_at,
         sessions.resolved_at,
-        (sessions.resolved_at at time zone account_periods.timezone)::date as resolved_date,
+        {{ local_date('sessions.resolved_at', 'account_periods.timezone') }} as resolved_date,
         {{ duration_seconds('sessions.created_at', 'sessions.resolved_at') }} as duration_seconds,
-        coalesce(sessions.status = 'resolved', false) as is_resolved,
-        coalesce(sessions.status in ('escalated', 'requesting_escalation'), false) as is_escalated,
-        coalesce(sessions.status = 'abandoned', false) as is_abandoned,
-        coalesce(sessions.confidence_tier = 'guided', false) as is_guided
+        {{ is_resolved_status('sessions.status') }} as is_resolved,
+        {{ is_escalated_status('sessions.status') }} as is_escalated,
+        {{ is_abandoned_status('sessions.status') }} as is_abandoned,
+        {{ is_guided_tier('sessions.confidence_tier') }} as is_guided
     from sessions
     inner join account_periods
         on
