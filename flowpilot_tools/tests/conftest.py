@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowpilot_tools import warehouse
-from flowpilot_tools.tests.scenario import Scenario
+from flowpilot_tools import nightly, warehouse
+from flowpilot_tools.tests.scenario import Scenario, run_dbt_step_in_process
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +27,12 @@ def scenario_factory(warehouse_env) -> Iterator:
     yield make
     for scenario in made:
         scenario.close()
+
+
+@pytest.fixture(scope="module")
+def nightly_dbt_in_process() -> Iterator[None]:
+    """The nightly job's dbt steps run in this process (no interpreter start-up per step) for
+    the module; the job's own logic is unchanged (scenario.run_dbt_step_in_process)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nightly, "run_dbt_step", run_dbt_step_in_process)
+        yield

@@ -114,9 +114,8 @@ class Scenario:
     # -- build ------------------------------------------------------------------------
     def dbt(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run dbt against this scenario's database; ENV adds environment variables."""
-        result = run_dbt(
-            list(args), self.env, target_path=self.target_path, capture=True, **dict(env or {})
-        )
+        result = run_dbt(list(args), self.env, target_path=self.target_path, capture=True,
+                         in_process=True, **dict(env or {}))
         output = result.stdout + result.stderr
         if check and result.returncode != 0:
             raise BuildFailed(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
@@ -258,3 +257,29 @@ def age_raw(scenario, hours: float) -> None:
                 relations.append(copy)
             for relation in relations:
                 conn.execute(f"update {relation} set _loaded_at = _loaded_at + %s", (shift,))
+
+
+# -- the nightly job's dbt steps, in this process -----------------------------------------------
+def run_dbt_step_in_process(name: str, args, env: Mapping[str, str], target: Path,
+                            pgoptions: str):
+    """flowpilot_tools.nightly.run_dbt_step with dbt run in this process (dbtRunner) instead of
+    a subprocess: the same arguments, target and log path, environment and lock timeout, the
+    output echoed and kept, the same exit code. The job's own logic (freshness, build, retry
+    or rebuild after a reset, history, run log) runs unchanged around it."""
+    import os
+    import sys
+    import time
+
+    from flowpilot_tools import nightly
+
+    extra = {"DBT_USE_COLORS": "false"}
+    if pgoptions:
+        base = env.get("PGOPTIONS", os.environ.get("PGOPTIONS", ""))
+        extra["PGOPTIONS"] = f"{base} {pgoptions}".strip()
+    print(f"\n== nightly: dbt {' '.join(args[:1])}", flush=True)
+    started = time.monotonic()
+    result = run_dbt(list(args), env, target_path=target, capture=True, in_process=True,
+                     **extra)
+    sys.stdout.write(result.stdout)
+    sys.stdout.flush()
+    return nightly.Step(name, result.returncode, time.monotonic() - started, result.stdout)
