@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from flowpilot_tools import PROJECT_ROOT
 from flowpilot_tools.warehouse import psql_env
@@ -115,9 +116,12 @@ def _invoke_in_process(
     )
 
 
-def run_sqlfluff(
-    env: Mapping[str, str], paths: Sequence[str] = ("models", "analyses", "tests")
-) -> int:
+def start_sqlfluff(
+    env: Mapping[str, str], output: IO[str], processes: int = 1,
+    paths: Sequence[str] = ("models", "analyses", "tests"),
+) -> subprocess.Popen:
+    """sqlfluff lint in the background, its report written to OUTPUT (wait() for its code)."""
     present = [path for path in paths if (PROJECT_ROOT / path).exists()]
-    command = [str(BIN / "sqlfluff"), "lint", *present, "--processes", "2"]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=tool_env(env), check=False).returncode
+    command = [str(BIN / "sqlfluff"), "lint", *present, "--processes", str(processes)]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=tool_env(env), stdout=output,
+                            stderr=subprocess.STDOUT, text=True)

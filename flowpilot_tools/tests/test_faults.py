@@ -30,10 +30,10 @@ import psycopg
 import pytest
 
 from flowpilot_tools import nightly, warehouse
-from flowpilot_tools.dbt import run_dbt
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.tests.scenario import (
-    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, table_digests,
+    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, dbt_in_process,
+    table_digests,
 )
 
 # The job's dbt steps run in this process (its logic unchanged): no start-up per step.
@@ -229,8 +229,7 @@ def assert_the_next_night_is_clean(scenario, runs: Path, clean: dict, key: str) 
 
 def dbt(scenario, *args: str, target: Path | None = None) -> subprocess.CompletedProcess:
     """An analyst's dbt command (in this process: no interpreter start-up per call)."""
-    return run_dbt(list(args), scenario.env, target_path=target or scenario.target_path,
-                   capture=True, in_process=True)
+    return dbt_in_process(list(args), scenario.env, target or scenario.target_path)
 
 
 # -- the tests, in order ----------------------------------------------------------------------
