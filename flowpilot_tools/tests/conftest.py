@@ -36,3 +36,12 @@ def nightly_dbt_in_process() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(nightly, "run_dbt_step", run_dbt_step_in_process)
         yield
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """For pytest-xdist's --dist loadgroup (flowpilot test runs pytest -n 2): the fault tests,
+    which start PostgreSQL servers of their own, on one worker; the tests of the warehouse's
+    server on the other, one module after another as in a serial run."""
+    for item in items:
+        group = "own_servers" if item.path.name == "test_faults.py" else "warehouse"
+        item.add_marker(pytest.mark.xdist_group(group))
