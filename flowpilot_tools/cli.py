@@ -152,9 +152,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     steps.append(("dbt history", run_dbt(history, test_env, in_process=True).returncode))
     print("\n== pytest", flush=True)
     pytest_env = tool_env(test_env)
-    # two workers (pytest-xdist): the fault tests on their own servers beside the rest
-    # (flowpilot_tools/tests/conftest.py groups them)
-    pytest_args = [str(BIN / "pytest"), "-n", "2", "--dist", "loadgroup", *args.pytest_args]
+    # two workers (pytest-xdist), a test module at a time each: one module's database work
+    # overlaps the other's Python (dbt parses and compiles in the pytest process)
+    pytest_args = [str(BIN / "pytest"), "-n", "2", "--dist", "loadfile", *args.pytest_args]
     steps.append(("pytest", subprocess.run(pytest_args, cwd=PROJECT_ROOT, env=pytest_env).returncode))
     print("\n== sqlfluff lint (ran beside the steps above)", flush=True)
     steps.insert(0, ("sqlfluff lint", lint.wait()))

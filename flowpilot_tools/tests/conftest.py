@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -38,10 +39,12 @@ def nightly_dbt_in_process() -> Iterator[None]:
         yield
 
 
+# The longest modules first when pytest-xdist runs the files on two workers (flowpilot test:
+# --dist loadfile), so that both end at about the same time; a serial run keeps the files' order.
+LONGEST_FIRST = ("test_faults.py", "test_nightly.py", "test_hostile_input.py")
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """For pytest-xdist's --dist loadgroup (flowpilot test runs pytest -n 2): the fault tests,
-    which start PostgreSQL servers of their own, on one worker; the tests of the warehouse's
-    server on the other, one module after another as in a serial run."""
-    for item in items:
-        group = "own_servers" if item.path.name == "test_faults.py" else "warehouse"
-        item.add_marker(pytest.mark.xdist_group(group))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
