@@ -8,9 +8,15 @@ care about get defaults), runs dbt into it, and answers queries.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
@@ -114,9 +120,7 @@ class Scenario:
     # -- build ------------------------------------------------------------------------
     def dbt(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run dbt against this scenario's database; ENV adds environment variables."""
-        result = run_dbt(
-            list(args), self.env, target_path=self.target_path, capture=True, **dict(env or {})
-        )
+        result = dbt_in_process(list(args), self.env, self.target_path, **dict(env or {}))
         output = result.stdout + result.stderr
         if check and result.returncode != 0:
             raise BuildFailed(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
@@ -258,3 +262,50 @@ def age_raw(scenario, hours: float) -> None:
                 relations.append(copy)
             for relation in relations:
                 conn.execute(f"update {relation} set _loaded_at = _loaded_at + %s", (shift,))
+
+
+# -- dbt in this process ------------------------------------------------------------------------
+# dbt parses the whole project for a new target path or new vars (some 3 s of CPU). It may start
+# instead from the parse that a run with the same vars on the same database left (partial
+# parsing: dbt itself refuses a saved parse whose vars, profile or project files differ). The
+# tests keep the last one per server, database and vars, whatever target path wrote it.
+_PARSES = Path(tempfile.mkdtemp(prefix="fpt_parses_"))
+atexit.register(shutil.rmtree, _PARSES, ignore_errors=True)
+
+
+def dbt_in_process(args: list[str], env: Mapping[str, str], target_path: Path,
+                   **extra: str) -> subprocess.CompletedProcess:
+    """dbt ARGS in this process (flowpilot_tools.dbt.run_dbt), output captured."""
+    merged = {**env, **extra}
+    key = json.dumps([merged.get(name) for name in (
+        "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "FLOWPILOT_SCHEMA")]
+        + [args[args.index("--vars") + 1] if "--vars" in args else None])
+    saved = _PARSES / f"{hashlib.sha1(key.encode()).hexdigest()}.msgpack"
+    command = [*args, "--partial-parse-file-path", str(saved)] if saved.exists() else args
+    started = time.time()
+    result = run_dbt(command, env, target_path=target_path, capture=True, in_process=True,
+                     **extra)
+    written = Path(target_path) / "partial_parse.msgpack"
+    if written.exists() and written.stat().st_mtime >= started:
+        shutil.copyfile(written, saved)
+    return result
+
+
+def run_dbt_step_in_process(name: str, args, env: Mapping[str, str], target: Path,
+                            pgoptions: str):
+    """flowpilot_tools.nightly.run_dbt_step with dbt run in this process (dbtRunner) instead of
+    a subprocess: the same arguments, target and log path, environment and lock timeout, the
+    output echoed and kept, the same exit code. The job's own logic (freshness, build, retry
+    or rebuild after a reset, history, run log) runs unchanged around it."""
+    from flowpilot_tools import nightly
+
+    extra = {"DBT_USE_COLORS": "false"}
+    if pgoptions:
+        base = env.get("PGOPTIONS", os.environ.get("PGOPTIONS", ""))
+        extra["PGOPTIONS"] = f"{base} {pgoptions}".strip()
+    print(f"\n== nightly: dbt {' '.join(args[:1])}", flush=True)
+    started = time.monotonic()
+    result = dbt_in_process(list(args), env, target, **extra)
+    sys.stdout.write(result.stdout)
+    sys.stdout.flush()
+    return nightly.Step(name, result.returncode, time.monotonic() - started, result.stdout)

@@ -29,13 +29,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from flowpilot_tools import PROJECT_ROOT, nightly, warehouse
-from flowpilot_tools.dbt import BIN, tool_env
+from flowpilot_tools import nightly, warehouse
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.tests.scenario import (
-    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, table_digests,
+    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, dbt_in_process,
+    table_digests,
 )
 
+# The job's dbt steps run in this process (its logic unchanged): no start-up per step.
+pytestmark = pytest.mark.usefixtures("nightly_dbt_in_process")
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 NIGHT_B = NOW - dt.timedelta(minutes=30)
 NIGHT_A = NIGHT_B - dt.timedelta(days=1)
@@ -226,9 +228,8 @@ def assert_the_next_night_is_clean(scenario, runs: Path, clean: dict, key: str) 
 
 
 def dbt(scenario, *args: str, target: Path | None = None) -> subprocess.CompletedProcess:
-    command = [str(BIN / "dbt"), *args, "--target-path", str(target or scenario.target_path)]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=tool_env(scenario.env),
-                          capture_output=True, text=True, timeout=600)
+    """An analyst's dbt command (in this process: no interpreter start-up per call)."""
+    return dbt_in_process(list(args), scenario.env, target or scenario.target_path)
 
 
 # -- the tests, in order ----------------------------------------------------------------------

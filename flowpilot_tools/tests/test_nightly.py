@@ -33,6 +33,9 @@ from flowpilot_tools.tests.scenario import (
     HISTORY, MARTS, PER_PERIOD_MARTS, age_raw, table_digests,
 )
 
+# The job's dbt steps run in this process (its logic unchanged); run 1 is the command line
+# itself, a subprocess, as cron calls it.
+pytestmark = pytest.mark.usefixtures("nightly_dbt_in_process")
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 SCALE = Scale(accounts=4, days=95, sessions_per_day=4.0, seed=3, as_of=NOW, hours_after_as_of=0)
 ACTIVITY_SOURCES = {"ai_sessions", "ai_session_steps", "session_handoffs", "flow_proposals",
