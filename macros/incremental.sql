@@ -34,16 +34,3 @@
         true
     {%- endif -%}
 {%- endmacro %}
-
-
-{% macro landed_since_last_aggregation(loaded_at, input) -%}
-    {#- In an incremental run of int_session_days_aggregated: a predicate keeping the rows of
-        input number INPUT (1 sessions, 2 pushes, 3 activities; the order of its loaded_through
-        array) landed since the newest one its last run read, less the lookback. Otherwise
-        (a full refresh reads everything anyway): false. -#}
-    {%- if is_incremental() -%}
-        {{ loaded_at }} > {{ incremental_watermark('loaded_through[' ~ input ~ ']') }}
-    {%- else -%}
-        false
-    {%- endif -%}
-{%- endmacro %}

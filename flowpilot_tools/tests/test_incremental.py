@@ -23,8 +23,7 @@ NEXT_DAY = Scale(accounts=6, days=1, sessions_per_day=6.0, seed=11, as_of=NEXT_A
                  hours_after_as_of=0.0, batch=1)
 SCHEMAS = (STAGING, INTERMEDIATE, MARTS)
 # Bookkeeping of an incremental model: the watermark of the run that last wrote the row.
-WATERMARKS = {f"{INTERMEDIATE}.int_handoffs_first_step_found": "steps_loaded_through",
-              f"{INTERMEDIATE}.int_session_days_aggregated": "loaded_through"}
+WATERMARKS = {f"{INTERMEDIATE}.int_handoffs_first_step_found": "steps_loaded_through"}
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +88,9 @@ def test_an_earlier_as_of_after_an_incremental_run_gives_the_full_answer(increme
 
 
 # -- late events that change old days ---------------------------------------------------------
-# Each statement lands, one hour after the newest row, a new version of old rows (or new rows
-# about old sessions): what moves an old day of the day aggregates (int_session_days_aggregated)
-# and what an as_of before the landing must not see.
+# Each statement lands, after the newest row, a new version of old rows (or new rows about old
+# sessions): what changes an old day of the marts, and what an as_of before the landing must
+# not see.
 LATE_EVENTS = {
     "an old session resolved late": """
         insert into raw.ai_sessions
@@ -215,7 +214,7 @@ def test_late_events_landed(late_events):
 def test_late_events_built_incrementally_equal_a_full_refresh(late_events):
     _, snapshots = late_events
     for incremental, full in snapshots.values():
-        assert f"{INTERMEDIATE}.int_session_days_aggregated" in full
+        assert f"{MARTS}.fct_psa_funnel" in full
         assert_same_tables(incremental, full)
 
 

@@ -22,19 +22,29 @@ live_flows as (
     from {{ ref('int_live_flows_enriched') }}
 ),
 
+matched_sessions as (
+    select
+        account_id,
+        period,
+        matched_flow_id,
+        created_at,
+        is_resolved,
+        is_guided
+    from {{ ref('int_sessions_windowed') }}
+    where matched_flow_id is not null
+),
+
 flow_usage as (
     select
         account_id,
         period,
         matched_flow_id,
-        session_count as usage_count,
-        resolved_count,
-        guided_count,
-        last_created_at as last_matched_in_window_at
-    from {{ ref('int_sessions_windowed') }}
-    where
-        grouping_set = 'matched_flow_id'
-        and matched_flow_id is not null
+        count(*) as usage_count,
+        count(*) filter (where is_resolved) as resolved_count,
+        count(*) filter (where is_guided) as guided_count,
+        max(created_at) as last_matched_in_window_at
+    from matched_sessions
+    group by account_id, period, matched_flow_id
 ),
 
 flow_periods as (

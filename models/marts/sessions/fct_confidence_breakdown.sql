@@ -1,6 +1,5 @@
 {#- One row per account, period and confidence tier (always guided, exploring and discovery):
-    sessions in the window that ended resolved or escalated, and how many were resolved (the
-    window's counts per tier, int_sessions_windowed). -#}
+    sessions in the window that ended resolved or escalated, and how many were resolved. -#}
 with
 
 account_periods as (
@@ -17,15 +16,27 @@ confidence_tiers as (
     from {{ ref('confidence_tiers') }}
 ),
 
+concluded_sessions as (
+    select
+        account_id,
+        period,
+        confidence_tier,
+        is_resolved
+    from {{ ref('int_sessions_windowed') }}
+    where
+        is_resolved
+        or is_escalated
+),
+
 tier_sessions as (
     select
         account_id,
         period,
         confidence_tier,
-        resolved_count + escalated_count as session_count,
-        resolved_count
-    from {{ ref('int_sessions_windowed') }}
-    where grouping_set = 'confidence_tier'
+        count(*) as session_count,
+        count(*) filter (where is_resolved) as resolved_count
+    from concluded_sessions
+    group by account_id, period, confidence_tier
 ),
 
 account_period_tiers as (

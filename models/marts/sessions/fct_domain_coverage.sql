@@ -11,6 +11,19 @@ account_periods as (
     from {{ ref('int_account_periods_spined') }}
 ),
 
+mapped_sessions as (
+    select
+        account_id,
+        period,
+        problem_domain,
+        duration_seconds,
+        is_resolved,
+        is_escalated,
+        is_guided
+    from {{ ref('int_sessions_windowed') }}
+    where problem_domain is not null
+),
+
 live_flows as (
     select
         flow_id,
@@ -25,16 +38,14 @@ domain_sessions as (
         account_id,
         period,
         problem_domain,
-        session_count,
-        resolved_count,
-        escalated_count,
-        guided_count,
-        {{ mean_of_sums('resolved_duration_sum', 'resolved_duration_n') }} / 60
+        count(*) as session_count,
+        count(*) filter (where is_resolved) as resolved_count,
+        count(*) filter (where is_escalated) as escalated_count,
+        count(*) filter (where is_guided) as guided_count,
+        {{ exact_mean('duration_seconds', where='is_resolved') }} / 60
             as avg_resolution_minutes
-    from {{ ref('int_sessions_windowed') }}
-    where
-        grouping_set = 'problem_domain'
-        and problem_domain is not null
+    from mapped_sessions
+    group by account_id, period, problem_domain
 ),
 
 domain_flows as (

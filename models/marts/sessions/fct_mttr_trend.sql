@@ -11,17 +11,27 @@ account_periods as (
     from {{ ref('int_account_periods_spined') }}
 ),
 
+resolved_sessions as (
+    select
+        account_id,
+        period,
+        resolved_date,
+        duration_seconds
+    from {{ ref('int_sessions_windowed') }}
+    where
+        is_resolved
+        and resolved_at is not null
+),
+
 daily_mttr as (
     select
         account_id,
         period,
         resolved_date,
-        {{ mean_of_sums('resolved_duration_sum', 'resolved_duration_n') }} / 60 as mttr_minutes,
-        session_count
-    from {{ ref('int_sessions_windowed') }}
-    where
-        grouping_set = 'resolved_date'
-        and resolved_date is not null
+        {{ exact_mean('duration_seconds') }} / 60 as mttr_minutes,
+        count(*) as session_count
+    from resolved_sessions
+    group by account_id, period, resolved_date
 ),
 
 final as (

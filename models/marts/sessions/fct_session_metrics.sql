@@ -1,6 +1,5 @@
 {#- One row per account and period: the session counts, rates and averages of the
-    dashboard (METRICS.md section 4, fct_session_metrics), from the window's sums and counts
-    (int_sessions_windowed): means are exact sums over exact counts. -#}
+    dashboard (METRICS.md section 4, fct_session_metrics). -#}
 with
 
 account_periods as (
@@ -12,21 +11,35 @@ account_periods as (
     from {{ ref('int_account_periods_spined') }}
 ),
 
+session_periods as (
+    select
+        account_id,
+        period,
+        problem_domain,
+        step_count,
+        session_rating,
+        duration_seconds,
+        is_resolved,
+        is_escalated,
+        is_abandoned
+    from {{ ref('int_sessions_windowed') }}
+),
+
 session_totals as (
     select
         account_id,
         period,
-        session_count as total_sessions,
-        resolved_count as resolved_sessions,
-        escalated_count as escalated_sessions,
-        abandoned_count as abandoned_sessions,
-        {{ mean_of_sums('resolved_step_sum', 'resolved_step_n') }} as avg_steps_to_resolution,
-        {{ mean_of_sums('duration_sum', 'duration_n') }} / 60 as avg_session_duration_minutes,
-        {{ mean_of_sums('resolved_duration_sum', 'resolved_duration_n') }} / 60 as mttr_minutes,
-        {{ mean_of_sums('rating_sum', 'rating_n') }} as avg_rating,
-        unmapped_count as unmapped_sessions
-    from {{ ref('int_sessions_windowed') }}
-    where grouping_set = 'account'
+        count(*) as total_sessions,
+        count(*) filter (where is_resolved) as resolved_sessions,
+        count(*) filter (where is_escalated) as escalated_sessions,
+        count(*) filter (where is_abandoned) as abandoned_sessions,
+        {{ exact_mean('step_count', where='is_resolved') }} as avg_steps_to_resolution,
+        {{ exact_mean('duration_seconds') }} / 60 as avg_session_duration_minutes,
+        {{ exact_mean('duration_seconds', where='is_resolved') }} / 60 as mttr_minutes,
+        {{ exact_mean('session_rating') }} as avg_rating,
+        count(*) filter (where problem_domain is null) as unmapped_sessions
+    from session_periods
+    group by account_id, period
 ),
 
 final as (
