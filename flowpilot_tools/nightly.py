@@ -7,7 +7,8 @@ without ``PGHOST``):
 2. ``dbt source freshness`` (warn and error after the hours of the vars freshness_warn_hours
    and freshness_error_hours of dbt_project.yml, 26 and 50); a stale
    source stops the run before the build: the marts keep describing the last good night;
-3. ``dbt build`` of everything but the history (selector without_history) with ``as_of`` =
+3. ``dbt build`` of everything but the history (selector nightly: without_history less the
+   tests tagged full_build_only, which a full build and CI run) with ``as_of`` =
    the start of the run (ISO-8601, ``+00:00``); every mart is swapped in only after its own
    tests and the volume guard passed (macros/audit.sql);
 4. when the build failed: if the server was reset meanwhile (a backend killed, a crash, a
@@ -458,7 +459,7 @@ class NightRun:
             return "failed", freshness, summarize({}), failures
 
         # 2. build; 3. after a server reset the build again, whole, else one dbt retry
-        build_args = ["build", "--selector", "without_history", "--vars", self.dbt_vars]
+        build_args = ["build", "--selector", "nightly", "--vars", self.dbt_vars]
         step, results = self.dbt("build", build_args)
         attempts = [("build", results)]
         if step.exit_code != 0:
