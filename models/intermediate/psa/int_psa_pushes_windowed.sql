@@ -54,8 +54,9 @@ final as (
         pushes_with_account.retry_count,
         pushes_with_account.posted_at,
         {{ is_successful_push('pushes_with_account.status') }} as is_successful,
-        {{ is_retry_successful_push('pushes_with_account.status', 'pushes_with_account.retry_count') }}
-            as is_retry_successful
+        {{ is_retry_successful_push(
+            'pushes_with_account.status', 'pushes_with_account.retry_count'
+        ) }} as is_retry_successful
     from pushes_with_account
     inner join account_periods
         on
