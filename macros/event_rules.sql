@@ -23,6 +23,12 @@
 {%- endmacro %}
 
 
+{% macro is_unclaimed_handoff(claimed_at, status) -%}
+    {#- In the backlog: nobody has claimed it (by as_of) and it was not cancelled. -#}
+    coalesce({{ claimed_at }} is null and {{ status }} is distinct from 'cancelled', false)
+{%- endmacro %}
+
+
 {% macro is_successful_push(status) -%}
     coalesce({{ status }} = 'success', false)
 {%- endmacro %}

@@ -36,10 +36,9 @@ handoff_windows as (
             false
         ) as is_claimed_in_window,
         (
-            handoffs.claimed_at is null
+            {{ is_unclaimed_handoff('handoffs.claimed_at', 'handoffs.status') }}
             and handoffs.created_at >= account_periods.period_start
             and handoffs.created_at <= account_periods.as_of
-            and handoffs.status is distinct from 'cancelled'
         ) as is_unclaimed_in_window,
         {{ duration_seconds('handoffs.created_at', 'account_periods.as_of') }}
             as age_seconds

@@ -38,10 +38,7 @@ classified as (
         handoffs.first_action_at,
         handoffs.first_action_at is not null as has_first_action,
         handoffs.seconds_to_first_action,
-        coalesce(
-            handoffs.claimed_at is null and handoffs.status is distinct from 'cancelled',
-            false
-        ) as is_unclaimed
+        {{ is_unclaimed_handoff('handoffs.claimed_at', 'handoffs.status') }} as is_unclaimed
     from handoffs
     inner join accounts
         on handoffs.account_id = accounts.account_id
