@@ -5,6 +5,13 @@
 {%- endmacro %}
 
 
+{% macro in_period_window(instant, periods='account_periods') -%}
+    {#- METRICS.md section 2: a period's window is closed, period_start <= instant <= as_of.
+        PERIODS names a relation with the columns period_start and as_of. -#}
+    ({{ instant }} >= {{ periods }}.period_start and {{ instant }} <= {{ periods }}.as_of)
+{%- endmacro %}
+
+
 {% macro as_of_iso() -%}
     {{- return(parse_as_of(var('as_of', none))) -}}
 {%- endmacro %}

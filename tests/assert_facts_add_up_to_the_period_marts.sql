@@ -84,8 +84,7 @@ session_totals as (
     left join sessions
         on
             account_periods.account_id = sessions.account_id
-            and account_periods.period_start <= sessions.created_at
-            and account_periods.as_of >= sessions.created_at
+            and {{ in_period_window('sessions.created_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -103,8 +102,7 @@ claimed_totals as (
     left join handoffs
         on
             account_periods.account_id = handoffs.account_id
-            and account_periods.period_start <= handoffs.claimed_at
-            and account_periods.as_of >= handoffs.claimed_at
+            and {{ in_period_window('handoffs.claimed_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -120,8 +118,7 @@ unclaimed_totals as (
         on
             account_periods.account_id = handoffs.account_id
             and handoffs.is_unclaimed
-            and account_periods.period_start <= handoffs.created_at
-            and account_periods.as_of >= handoffs.created_at
+            and {{ in_period_window('handoffs.created_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -136,8 +133,7 @@ time_entry_totals as (
     left join time_entries
         on
             account_periods.account_id = time_entries.account_id
-            and account_periods.period_start <= time_entries.created_at
-            and account_periods.as_of >= time_entries.created_at
+            and {{ in_period_window('time_entries.created_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 
@@ -153,8 +149,7 @@ push_totals as (
     left join pushes
         on
             account_periods.account_id = pushes.account_id
-            and account_periods.period_start <= pushes.posted_at
-            and account_periods.as_of >= pushes.posted_at
+            and {{ in_period_window('pushes.posted_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 

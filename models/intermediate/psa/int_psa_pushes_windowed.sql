@@ -41,8 +41,7 @@ final as (
     inner join account_periods
         on
             pushes.account_id = account_periods.account_id
-            and pushes.posted_at >= account_periods.period_start
-            and pushes.posted_at <= account_periods.as_of
+            and {{ in_period_window('pushes.posted_at') }}
 )
 
 select * from final

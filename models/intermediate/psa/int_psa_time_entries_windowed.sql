@@ -48,8 +48,7 @@ final as (
     inner join account_periods
         on
             time_entries.account_id = account_periods.account_id
-            and time_entries.created_at >= account_periods.period_start
-            and time_entries.created_at <= account_periods.as_of
+            and {{ in_period_window('time_entries.created_at') }}
 )
 
 select * from final

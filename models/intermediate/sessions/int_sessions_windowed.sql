@@ -52,8 +52,7 @@ final as (
     inner join account_periods
         on
             sessions.account_id = account_periods.account_id
-            and sessions.created_at >= account_periods.period_start
-            and sessions.created_at <= account_periods.as_of
+            and {{ in_period_window('sessions.created_at') }}
 )
 
 select * from final

@@ -30,15 +30,10 @@ handoff_windows as (
         account_periods.period,
         handoffs.first_action_at,
         handoffs.seconds_to_first_action,
-        coalesce(
-            handoffs.claimed_at >= account_periods.period_start
-            and handoffs.claimed_at <= account_periods.as_of,
-            false
-        ) as is_claimed_in_window,
+        coalesce({{ in_period_window('handoffs.claimed_at') }}, false) as is_claimed_in_window,
         (
             {{ is_unclaimed_handoff('handoffs.claimed_at', 'handoffs.status') }}
-            and handoffs.created_at >= account_periods.period_start
-            and handoffs.created_at <= account_periods.as_of
+            and {{ in_period_window('handoffs.created_at') }}
         ) as is_unclaimed_in_window,
         {{ duration_seconds('handoffs.created_at', 'account_periods.as_of') }}
             as age_seconds

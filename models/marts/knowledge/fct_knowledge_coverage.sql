@@ -60,8 +60,7 @@ reviewed_proposals as (
     inner join account_periods
         on
             proposals.account_id = account_periods.account_id
-            and proposals.reviewed_at >= account_periods.period_start
-            and proposals.reviewed_at <= account_periods.as_of
+            and {{ in_period_window('proposals.reviewed_at') }}
     group by account_periods.account_id, account_periods.period
 ),
 
