@@ -70,13 +70,12 @@ def start_embedded(pgdata: Path = PGDATA) -> dict[str, str]:
         warnings.simplefilter("ignore")
         import pgserver  # imported here: external-server runs never need it
 
-    first_start = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode=None)
-    if first_start:
-        assignments = "\n".join(
-            f"alter system set {name} = '{value}';" for name, value in EMBEDDED_SETTINGS.items()
-        )
-        server.psql(assignments)
+    changes = settings_changes(pgdata)
+    if changes:
+        # A new data directory, or one set up by an earlier version of this project: apply
+        # today's settings (crash safety depends on some of them) and restart once.
+        server.psql("\n".join(changes))
         _pg_ctl(pgdata, ["-w", "restart"])
     socket_dir = _socket_dir(pgdata)
     if socket_dir is None:
@@ -86,6 +85,23 @@ def start_embedded(pgdata: Path = PGDATA) -> dict[str, str]:
     env["PGDATABASE"] = os.environ.get("PGDATABASE") or DEFAULT_DATABASE
     ensure_database(env["PGDATABASE"], env)
     return env
+
+
+def settings_changes(pgdata: Path) -> list[str]:
+    """The ALTER SYSTEM statements that make the server's postgresql.auto.conf hold exactly
+    EMBEDDED_SETTINGS: a setting missing or different is set, one no longer wanted (such as
+    synchronous_commit = off of earlier versions) is reset. Empty when nothing differs."""
+    auto_conf = pgdata / "postgresql.auto.conf"
+    current: dict[str, str] = {}
+    if auto_conf.exists():
+        for line in auto_conf.read_text().splitlines():
+            match = re.match(r"^\s*([a-z_]+)\s*=\s*'(.*)'\s*$", line)
+            if match:
+                current[match.group(1)] = match.group(2)
+    changes = [f"alter system set {name} = '{value}';"
+               for name, value in EMBEDDED_SETTINGS.items() if current.get(name) != value]
+    changes += [f"alter system reset {name};" for name in current if name not in EMBEDDED_SETTINGS]
+    return changes
 
 
 def _pg_ctl(pgdata: Path, args: list[str]) -> None:
