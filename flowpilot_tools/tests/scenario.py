@@ -35,6 +35,7 @@ UTC = dt.timezone.utc
 NAMESPACE = uuid.UUID("6f1c1d1e-0000-4000-8000-000000000000")
 MARTS = "flowpilot_marts"
 INTERMEDIATE = "flowpilot_intermediate"
+FACTS = "flowpilot_facts"
 STAGING = "flowpilot_staging"
 
 

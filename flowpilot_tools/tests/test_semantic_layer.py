@@ -25,11 +25,10 @@ from flowpilot_tools import PROJECT_ROOT, docs, warehouse
 from flowpilot_tools.dbt import run_mf, tool_env
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.project import PERIODS
-from flowpilot_tools.tests.scenario import MARTS, ts
+from flowpilot_tools.tests.scenario import FACTS, MARTS, ts
 
 AS_OF = "2026-04-27T15:25:46+00:00"
 SCALE = Scale(accounts=8, days=95, sessions_per_day=5.0, seed=11, as_of=ts("2026-04-27 15:25:46"))
-FACTS = "flowpilot_facts"
 # What the dbt project needs beside target/ (mf reads <project>/target/semantic_manifest.json).
 PROJECT_ENTRIES = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros",
                    "seeds", "tests", "analyses", "contract"]

@@ -1,10 +1,12 @@
+{{ config(materialized='view') }}
 {#- One row per handoff as of as_of with its first action (METRICS.md section 4): the earliest
     step of the same session created strictly after claimed_at and not after as_of. The
     handoffs come as of as_of from int_handoffs_as_of (a claim after as_of has not happened);
     their as_of-free first steps from int_handoffs_first_step_found. When the first step after the
     claim is later than as_of, no step of the session lies between the claim and as_of. The
     session itself is not read: a handoff whose session is missing still counts, by the
-    handoff's own account. -#}
+    handoff's own account. A view, read once: by the fact mart fct_escalation_handoffs, which
+    the escalation mart aggregates (DECISIONLOG 22). -#}
 with
 
 handoffs as (

@@ -1,6 +1,7 @@
-{#- One row per push and period whose window holds the push's posted_at, under the account of
-    the push's session (int_psa_pushes_attributed): a push posted in the window for an older
-    session counts; pushes without a known session are left out. -#}
+{#- One row per push and period whose window holds the push's posted_at: the pushes of the fact
+    mart fct_psa_pushes (under the account of the push's session, int_psa_pushes_attributed;
+    pushes without a known session left out), so the PSA funnel and the facts count the same
+    rows (DECISIONLOG 22). A push posted in the window for an older session counts. -#}
 with
 
 pushes as (
@@ -13,8 +14,7 @@ pushes as (
         posted_at,
         is_successful,
         is_retry_successful
-    from {{ ref('int_psa_pushes_attributed') }}
-    where account_id is not null
+    from {{ ref('fct_psa_pushes') }}
 ),
 
 account_periods as (

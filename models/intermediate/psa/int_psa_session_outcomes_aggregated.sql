@@ -1,6 +1,10 @@
+{{ config(materialized='view') }}
 {#- One row per session that, as of as_of, has at least one successful push or at least one
     time entry, whenever it was posted and whatever the entry's account_id: the session-level
-    facts of the cohort funnel (METRICS.md section 4, cohort columns follow session_id). -#}
+    facts of the cohort funnel (METRICS.md section 4, cohort columns follow session_id). A view,
+    read once: fct_sessions turns it into the cohort flags that the PSA funnel counts. One
+    grouping of both event lists (not a full join of two distinct sets: 0.9 s less at the
+    reference scale, DECISIONLOG 22). -#}
 with
 
 pushes as (
@@ -17,16 +21,22 @@ activities as (
     from {{ ref('int_psa_activities_as_of') }}
 ),
 
-sessions_with_successful_push as (
-    select distinct session_id
+session_outcomes as (
+    select
+        session_id,
+        true as is_successful_push,
+        false as is_time_entry
     from pushes
     where
         {{ is_successful_push('status') }}
         and session_id is not null
-),
 
-sessions_with_time_entry as (
-    select distinct session_id
+    union all
+
+    select
+        session_id,
+        false as is_successful_push,
+        true as is_time_entry
     from activities
     where
         {{ is_time_entry('activity_type') }}
@@ -35,15 +45,11 @@ sessions_with_time_entry as (
 
 final as (
     select
-        coalesce(
-            sessions_with_successful_push.session_id,
-            sessions_with_time_entry.session_id
-        ) as session_id,
-        sessions_with_successful_push.session_id is not null as has_successful_push,
-        sessions_with_time_entry.session_id is not null as has_time_entry
-    from sessions_with_successful_push
-    full outer join sessions_with_time_entry
-        on sessions_with_successful_push.session_id = sessions_with_time_entry.session_id
+        session_id,
+        bool_or(is_successful_push) as has_successful_push,
+        bool_or(is_time_entry) as has_time_entry
+    from session_outcomes
+    group by session_id
 )
 
 select * from final

@@ -1,28 +1,8 @@
-{#- One row per time entry (activity time_entry_posted) and period whose window holds its
-    created_at, under the entry's own account_id (METRICS.md section 4), with the day of
-    created_at in that account's time zone. Both PSA marts aggregate from it. -#}
+{#- One row per time entry and period whose window holds its created_at: the entries of the fact
+    mart fct_psa_time_entries (activity time_entry_posted as of as_of, under the entry's own
+    account_id, METRICS.md section 4, with the day of created_at in that account's time zone),
+    so both PSA marts and the facts count the same rows (DECISIONLOG 22). -#}
 with
-
-activities as (
-    select
-        activity_id,
-        account_id,
-        session_id,
-        activity_type,
-        hours_logged,
-        created_at
-    from {{ ref('int_psa_activities_as_of') }}
-),
-
-account_periods as (
-    select
-        account_id,
-        timezone,
-        period,
-        period_start,
-        as_of
-    from {{ ref('int_account_periods_spined') }}
-),
 
 time_entries as (
     select
@@ -30,9 +10,18 @@ time_entries as (
         account_id,
         session_id,
         hours_logged,
-        created_at
-    from activities
-    where {{ is_time_entry('activity_type') }}
+        created_at,
+        entry_date
+    from {{ ref('fct_psa_time_entries') }}
+),
+
+account_periods as (
+    select
+        account_id,
+        period,
+        period_start,
+        as_of
+    from {{ ref('int_account_periods_spined') }}
 ),
 
 final as (
@@ -43,7 +32,7 @@ final as (
         time_entries.session_id,
         time_entries.hours_logged,
         time_entries.created_at,
-        {{ local_date('time_entries.created_at', 'account_periods.timezone') }} as entry_date
+        time_entries.entry_date
     from time_entries
     inner join account_periods
         on

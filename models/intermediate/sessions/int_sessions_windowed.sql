@@ -1,5 +1,7 @@
-{#- One row per session and period whose window holds the session's created_at: the single
-    scan of the sessions that every session-anchored mart aggregates from. -#}
+{#- One row per session and period whose window holds the session's created_at: the sessions of
+    the fact mart fct_sessions (as of as_of, flags, durations and local days already applied),
+    so that the period marts and the facts aggregate the same rows; the one scan of them that
+    every session-anchored mart reads (DECISIONLOG 22). -#}
 with
 
 sessions as (
@@ -14,14 +16,21 @@ sessions as (
         step_count,
         session_rating,
         created_at,
-        resolved_at
-    from {{ ref('int_sessions_as_of') }}
+        resolved_at,
+        resolved_date,
+        duration_seconds,
+        is_resolved,
+        is_escalated,
+        is_abandoned,
+        is_guided,
+        is_cohort_doc_pushed,
+        is_cohort_time_entry_logged
+    from {{ ref('fct_sessions') }}
 ),
 
 account_periods as (
     select
         account_id,
-        timezone,
         period,
         period_start,
         as_of
@@ -42,12 +51,14 @@ final as (
         sessions.session_rating,
         sessions.created_at,
         sessions.resolved_at,
-        {{ local_date('sessions.resolved_at', 'account_periods.timezone') }} as resolved_date,
-        {{ duration_seconds('sessions.created_at', 'sessions.resolved_at') }} as duration_seconds,
-        {{ is_resolved_status('sessions.status') }} as is_resolved,
-        {{ is_escalated_status('sessions.status') }} as is_escalated,
-        {{ is_abandoned_status('sessions.status') }} as is_abandoned,
-        {{ is_guided_tier('sessions.confidence_tier') }} as is_guided
+        sessions.resolved_date,
+        sessions.duration_seconds,
+        sessions.is_resolved,
+        sessions.is_escalated,
+        sessions.is_abandoned,
+        sessions.is_guided,
+        sessions.is_cohort_doc_pushed,
+        sessions.is_cohort_time_entry_logged
     from sessions
     inner join account_periods
         on

@@ -21,7 +21,7 @@ handoffs as (
         claimed_at,
         first_action_at,
         seconds_to_first_action
-    from {{ ref('int_handoffs_first_action_joined') }}
+    from {{ ref('fct_escalation_handoffs') }}
 ),
 
 handoff_windows as (

@@ -80,6 +80,7 @@ final as (
         problem_domain is null as is_unmapped,
         resolved_at,
         resolved_date,
+        duration_seconds,
         duration_seconds / 60 as duration_minutes,
         case when is_resolved then duration_seconds / 60 end as resolution_minutes,
         step_count,

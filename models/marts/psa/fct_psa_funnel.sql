@@ -17,17 +17,10 @@ session_periods as (
     select
         account_id,
         period,
-        session_id,
-        is_linked_to_ticket
+        is_linked_to_ticket,
+        is_cohort_doc_pushed,
+        is_cohort_time_entry_logged
     from {{ ref('int_sessions_windowed') }}
-),
-
-session_outcomes as (
-    select
-        session_id,
-        has_successful_push,
-        has_time_entry
-    from {{ ref('int_psa_session_outcomes_aggregated') }}
 ),
 
 push_periods as (
@@ -49,30 +42,15 @@ time_entry_periods as (
     from {{ ref('int_psa_time_entries_windowed') }}
 ),
 
-cohort_sessions as (
-    select
-        session_periods.account_id,
-        session_periods.period,
-        session_periods.is_linked_to_ticket,
-        session_periods.is_linked_to_ticket
-        and coalesce(session_outcomes.has_successful_push, false) as is_doc_pushed,
-        session_periods.is_linked_to_ticket
-        and coalesce(session_outcomes.has_successful_push, false)
-        and coalesce(session_outcomes.has_time_entry, false) as is_time_entry_logged
-    from session_periods
-    left join session_outcomes
-        on session_periods.session_id = session_outcomes.session_id
-),
-
 sessions_summary as (
     select
         account_id,
         period,
         count(*) as total_sessions,
         count(*) filter (where is_linked_to_ticket) as linked_to_ticket,
-        count(*) filter (where is_doc_pushed) as cohort_doc_pushed,
-        count(*) filter (where is_time_entry_logged) as cohort_time_entry_logged
-    from cohort_sessions
+        count(*) filter (where is_cohort_doc_pushed) as cohort_doc_pushed,
+        count(*) filter (where is_cohort_time_entry_logged) as cohort_time_entry_logged
+    from session_periods
     group by account_id, period
 ),
 
