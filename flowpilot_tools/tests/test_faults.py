@@ -32,7 +32,7 @@ import pytest
 from flowpilot_tools import nightly, warehouse
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.tests.scenario import (
-    DIGEST_SQL, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, dbt_in_process,
+    DIGEST_SQL, FACTS, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, dbt_in_process,
     table_digests,
 )
 
@@ -512,9 +512,11 @@ def test_an_upstream_truncation_is_refused_not_published(scenario, runs, clean):
     """raw.ai_sessions truncated upstream (a re-sync): the nightly stops at the freshness
     check (the table has no row), the marts stay night A. An analyst's plain build fails on
     the reconciliation of staging with raw. An analyst's full refresh would build the session
-    marts from nothing: the volume guard refuses each of them (their previous version stays,
-    the error names the measure and the var), unless the run says the fall is expected."""
+    fact from nothing: the volume guard refuses it (its previous version stays, the error names
+    the measure and the var) and the session marts, which read it, are skipped and stay night
+    A, unless the run says the fall is expected."""
     before, history_before = digests(scenario), history_nights(scenario)
+    facts_before = table_digests(scenario, [FACTS])
     with warehouse.connect(scenario.env) as conn:
         conn.execute("create table raw.ai_sessions_saved as select * from raw.ai_sessions")
         conn.execute("truncate raw.ai_sessions")
@@ -536,17 +538,21 @@ def test_an_upstream_truncation_is_refused_not_published(scenario, runs, clean):
                       "unit_test", "--vars", json.dumps({"as_of": nightly.iso(NIGHT_A)}))
         assert refresh.returncode != 0
         after = digests(scenario)
+        assert "audit before swap: fct_sessions was not replaced" in refresh.stdout
+        assert "volume guard: count(*) fell from" in refresh.stdout
+        assert "volume_shrink_expected" in refresh.stdout
+        assert table_digests(scenario, [FACTS])[f"{FACTS}.fct_sessions"] == \
+            facts_before[f"{FACTS}.fct_sessions"]
         for mart in ("fct_session_metrics", "fct_mttr_trend", "fct_confidence_breakdown",
                      "fct_domain_coverage", "fct_flow_quality"):
             assert after[f"{MARTS}.{mart}"] == before[f"{MARTS}.{mart}"], mart
-            assert f"{mart} was not replaced" in refresh.stdout, mart
-        assert "volume guard: sum(total_sessions) fell from" in refresh.stdout
-        assert "volume_shrink_expected" in refresh.stdout
+            assert f"SKIP relation {MARTS}.{mart}" in refresh.stdout, mart
 
-        expected = dbt(scenario, "build", "--select", "fct_session_metrics",
-                       "--exclude-resource-type", "test", "unit_test", "--vars", json.dumps({
+        expected = dbt(scenario, "build", "--select", "fct_sessions", "int_sessions_windowed",
+                       "fct_session_metrics", "--exclude-resource-type", "test", "unit_test",
+                       "--vars", json.dumps({
                            "as_of": nightly.iso(NIGHT_A),
-                           "volume_shrink_expected": ["fct_session_metrics"]}))
+                           "volume_shrink_expected": ["fct_sessions", "fct_session_metrics"]}))
         assert expected.returncode == 0, expected.stdout[-3000:]
         totals = scenario.query(f"select sum(total_sessions) as n from {MARTS}.fct_session_metrics")
         assert totals[0]["n"] == 0
