@@ -9,8 +9,6 @@ pushes as (
         push_id,
         session_id,
         account_id,
-        status,
-        retry_count,
         posted_at,
         is_successful,
         is_retry_successful
@@ -32,9 +30,6 @@ final as (
         account_periods.period,
         pushes.push_id,
         pushes.session_id,
-        pushes.status,
-        pushes.retry_count,
-        pushes.posted_at,
         pushes.is_successful,
         pushes.is_retry_successful
     from pushes

@@ -31,7 +31,6 @@ final as (
         time_entries.activity_id,
         time_entries.session_id,
         time_entries.hours_logged,
-        time_entries.created_at,
         time_entries.entry_date
     from time_entries
     inner join account_periods

@@ -8,7 +8,6 @@ sessions as (
     select
         session_id,
         account_id,
-        status,
         problem_domain,
         confidence_tier,
         matched_flow_id,
@@ -42,7 +41,6 @@ final as (
         account_periods.account_id,
         account_periods.period,
         sessions.session_id,
-        sessions.status,
         sessions.problem_domain,
         sessions.confidence_tier,
         sessions.matched_flow_id,

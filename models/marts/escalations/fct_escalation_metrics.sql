@@ -16,11 +16,12 @@ account_periods as (
 handoffs as (
     select
         account_id,
-        status,
         created_at,
         claimed_at,
         first_action_at,
-        seconds_to_first_action
+        seconds_to_first_action,
+        is_unclaimed,
+        unclaimed_age_seconds
     from {{ ref('fct_escalation_handoffs') }}
 ),
 
@@ -31,12 +32,9 @@ handoff_windows as (
         handoffs.first_action_at,
         handoffs.seconds_to_first_action,
         coalesce({{ in_period_window('handoffs.claimed_at') }}, false) as is_claimed_in_window,
-        (
-            {{ is_unclaimed_handoff('handoffs.claimed_at', 'handoffs.status') }}
-            and {{ in_period_window('handoffs.created_at') }}
-        ) as is_unclaimed_in_window,
-        {{ duration_seconds('handoffs.created_at', 'account_periods.as_of') }}
-            as age_seconds
+        handoffs.is_unclaimed
+        and {{ in_period_window('handoffs.created_at') }} as is_unclaimed_in_window,
+        handoffs.unclaimed_age_seconds
     from handoffs
     inner join account_periods
         on
@@ -56,7 +54,7 @@ window_values as (
         is_unclaimed_in_window,
         case when is_claimed_in_window then first_action_at end as first_action_at,
         case when is_claimed_in_window then seconds_to_first_action end as seconds_to_first_action,
-        case when is_unclaimed_in_window then age_seconds end as unclaimed_age_seconds
+        case when is_unclaimed_in_window then unclaimed_age_seconds end as unclaimed_age_seconds
     from handoff_windows
     where is_claimed_in_window or is_unclaimed_in_window
 ),

@@ -1,7 +1,7 @@
 {#- One row per session as of as_of (METRICS.md sections 2 and 4), with the cleaning and as-of
     rules applied and the flags, durations and local days that every session metric counts or
-    averages: the event grain under the semantic layer (models/semantic). The same rows as
-    int_sessions_windowed (both read int_sessions_as_of), not limited to a window. -#}
+    averages: the event grain under the semantic layer (models/semantic) and under the period
+    marts (int_sessions_windowed joins these rows to the windows, DECISIONLOG 22). -#}
 with
 
 sessions as (
