@@ -35,6 +35,7 @@ from flowpilot_tools import PROJECT_ROOT, warehouse
 from flowpilot_tools.dbt import BIN
 from flowpilot_tools.generate import TABLES, Scale
 from flowpilot_tools.load import append, load
+from flowpilot_tools.nightly import UNIT_TESTS_LEFT_OUT
 from flowpilot_tools.project import PERIODS
 
 REFERENCE = Scale(accounts=500, days=90, sessions_per_day=35.0, seed=42)
@@ -127,8 +128,8 @@ class Build:
 
 MODELS_ONLY = ("--exclude-resource-type", "test", "unit_test")
 # What the nightly job builds (flowpilot_tools/nightly.py): selector nightly, which leaves out
-# the unit tests and the tests tagged full_build_only (DECISIONLOG 21).
-NIGHTLY = ("--selector", "nightly")
+# the tests tagged full_build_only, and no unit tests (DECISIONLOG 21).
+NIGHTLY = ("--selector", "nightly", *UNIT_TESTS_LEFT_OUT)
 
 
 def _timed_dbt(env: Mapping[str, str], target: Path, as_of: str, *args: str,

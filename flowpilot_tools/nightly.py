@@ -9,14 +9,16 @@ without ``PGHOST``):
    source stops the run before the build: the marts keep describing the last good night;
 3. ``dbt build`` of everything but the history (selector nightly: without_history less the
    tests tagged full_build_only, which a full build and CI run) with ``as_of`` =
-   the start of the run (ISO-8601, ``+00:00``); every mart is swapped in only after its own
-   tests and the volume guard passed (macros/audit.sql);
+   the start of the run (ISO-8601, ``+00:00``), without the unit tests (UNIT_TESTS_LEFT_OUT);
+   every mart is swapped in only after its own tests and the volume guard passed
+   (macros/audit.sql);
 4. when the build failed: if the server was reset meanwhile (a backend killed, a crash, a
    full WAL disk: the postmaster's start time changed), the build again, whole; otherwise
    ``dbt retry`` once (only the failed and skipped nodes), with the same vars;
 5. only when the build succeeded whole: the history step appends this night's period marts
-   to the history tables (selector history, var publish_history); a night that failed or
-   was refused appends nothing, and a rerun of the same night replaces its rows;
+   to the history tables (selector history, var publish_history, no unit tests); a night
+   that failed or was refused appends nothing, and a rerun of the same night replaces its
+   rows;
 6. keeps dbt's artifacts in ``runs/<run id>/target`` and appends a start and an end record
    to the JSON-lines run log ``runs/nightly.jsonl`` (status, per-model rows and seconds,
    failing nodes and their messages, server resets and what was rebuilt);
@@ -58,6 +60,10 @@ _ERROR_START = re.compile(
 _LOG_PREFIX = re.compile(r"^(\x1b\[[0-9;]*m)*[0-9:.]{8,15}\s+")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED_STATUSES = {"error", "fail", "runtime error"}
+# The night's data is checked by the data tests. The unit tests check the code on fixed
+# inputs: the night runs the commit CI tested (scripts/test.sh runs every unit test), so they
+# would only repeat that, at a fixed cost of some ten seconds a night (DECISIONLOG 21).
+UNIT_TESTS_LEFT_OUT = ("--exclude-resource-type", "unit_test")
 
 
 @dataclass
@@ -459,7 +465,8 @@ class NightRun:
             return "failed", freshness, summarize({}), failures
 
         # 2. build; 3. after a server reset the build again, whole, else one dbt retry
-        build_args = ["build", "--selector", "nightly", "--vars", self.dbt_vars]
+        build_args = ["build", "--selector", "nightly", *UNIT_TESTS_LEFT_OUT,
+                      "--vars", self.dbt_vars]
         step, results = self.dbt("build", build_args)
         attempts = [("build", results)]
         if step.exit_code != 0:
@@ -480,7 +487,8 @@ class NightRun:
         # (each history table replaces the night's rows in one transaction: never twice)
         if step.exit_code == 0:
             history_vars = json.dumps({**json.loads(self.dbt_vars), "publish_history": True})
-            history_args = ["build", "--selector", "history", "--vars", history_vars]
+            history_args = ["build", "--selector", "history", *UNIT_TESTS_LEFT_OUT,
+                            "--vars", history_vars]
             step, results = self.dbt("history", history_args)
             attempts.append(("history", results))
             if step.exit_code != 0:
