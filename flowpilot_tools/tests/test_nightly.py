@@ -164,7 +164,7 @@ def test_every_model_is_logged_with_rows_and_seconds(first, scenario):
 
 def test_the_night_runs_the_data_tests_and_not_the_unit_tests(first):
     """The data tests look at the night's data; the unit tests check the code on fixed
-    inputs, which CI ran on the same commit (selector nightly, DECISIONLOG 21)."""
+    inputs, which CI ran on the same commit (UNIT_TESTS_LEFT_OUT, DECISIONLOG 21)."""
     record = first[2]
     target = Path(record["artifacts"]) / "target"
     kinds = {
