@@ -119,9 +119,20 @@ class Scenario:
         return value
 
     # -- build ------------------------------------------------------------------------
-    def dbt(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
-        """Run dbt against this scenario's database; ENV adds environment variables."""
-        result = dbt_in_process(list(args), self.env, self.target_path, **dict(env or {}))
+    def dbt(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None,
+            artifacts: bool = False) -> str:
+        """Run dbt against this scenario's database; ENV adds environment variables.
+
+        ARTIFACTS: dbt writes its JSON artifacts (manifest.json, semantic_manifest.json,
+        run_results.json) and its debug log file (logs/dbt.log) into the target path. Off
+        unless a test reads them: a build of the test data spends about a quarter of its CPU
+        time writing them (DECISIONLOG 20); the console output, which the tests read, is the
+        same, and partial parsing keeps its own file (partial_parse.msgpack)."""
+        extra = dict(env or {})
+        if not artifacts:
+            extra.setdefault("DBT_WRITE_JSON", "false")
+            extra.setdefault("DBT_LOG_LEVEL_FILE", "none")
+        result = dbt_in_process(list(args), self.env, self.target_path, **extra)
         output = result.stdout + result.stderr
         if check and result.returncode != 0:
             raise BuildFailed(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
@@ -129,10 +140,11 @@ class Scenario:
 
     def build(
         self, as_of: str, *extra: str, env: Mapping[str, str] | None = None,
-        publish_history: bool = False, **more_vars: Any
+        publish_history: bool = False, artifacts: bool = False, **more_vars: Any
     ) -> str:
         """Seeds and models (no tests) with the given as_of; PUBLISH_HISTORY: the history
-        tables too, in the same invocation (as the nightly's two steps would write them)."""
+        tables too, in the same invocation (as the nightly's two steps would write them);
+        ARTIFACTS as for dbt()."""
         variables = {"as_of": as_of, **more_vars}
         selection: tuple[str, ...] = ()
         if publish_history:
@@ -140,7 +152,7 @@ class Scenario:
             selection = ("--select", "fqn:*")
         return self.dbt(
             "build", "--exclude-resource-type", "test", "unit_test", "--vars",
-            json.dumps(variables), *selection, *extra, env=env,
+            json.dumps(variables), *selection, *extra, env=env, artifacts=artifacts,
         )
 
     def load_generated(self, scale: Scale) -> None:
@@ -293,14 +305,17 @@ def dbt_in_process(args: list[str], env: Mapping[str, str], target_path: Path,
 
 
 def run_dbt_step_in_process(name: str, args, env: Mapping[str, str], target: Path,
-                            pgoptions: str):
+                            pgoptions: str, debug_log: bool = True):
     """flowpilot_tools.nightly.run_dbt_step with dbt run in this process (dbtRunner) instead of
     a subprocess: the same arguments, target and log path, environment and lock timeout, the
     output echoed and kept, the same exit code. The job's own logic (freshness, build, retry
-    or rebuild after a reset, history, run log) runs unchanged around it."""
+    or rebuild after a reset, history, run log) runs unchanged around it. DEBUG_LOG False:
+    dbt writes no logs/dbt.log (for tests that never read it; the job does not either)."""
     from flowpilot_tools import nightly
 
     extra = {"DBT_USE_COLORS": "false"}
+    if not debug_log:
+        extra["DBT_LOG_LEVEL_FILE"] = "none"
     if pgoptions:
         base = env.get("PGOPTIONS", os.environ.get("PGOPTIONS", ""))
         extra["PGOPTIONS"] = f"{base} {pgoptions}".strip()

@@ -90,7 +90,7 @@ def test_a_marts_tests_run_once_in_a_build(scenario, first):
     ledger in the swap's transaction; dbt's own run of the same tests, later in the build,
     then reads no row (the ledger look-up is evaluated before the test's SQL)."""
     scenario.dbt("build", "--select", "fct_confidence_breakdown", "--vars",
-                 f'{{"as_of": "{AS_OF}"}}')
+                 f'{{"as_of": "{AS_OF}"}}', artifacts=True)
     results = json.loads((scenario.target_path / "run_results.json").read_text())
     invocation = results["metadata"]["invocation_id"]
     tests = {r["unique_id"]: r for r in results["results"] if r["unique_id"].startswith("test.")}

@@ -99,7 +99,7 @@ def built(scenario_factory):
     s.load_generated(SCALE)
     # An account without any activity: the marts have its rows (0 and null), MetricFlow none.
     s.insert("accounts", [{"id": "quiet_msp", "name": "Quiet MSP", "timezone": "Europe/Berlin"}])
-    s.build(AS_OF)
+    s.build(AS_OF, artifacts=True)  # MetricFlow reads its target/semantic_manifest.json
     return s
 
 
