@@ -305,17 +305,14 @@ def dbt_in_process(args: list[str], env: Mapping[str, str], target_path: Path,
 
 
 def run_dbt_step_in_process(name: str, args, env: Mapping[str, str], target: Path,
-                            pgoptions: str, debug_log: bool = True):
+                            pgoptions: str):
     """flowpilot_tools.nightly.run_dbt_step with dbt run in this process (dbtRunner) instead of
     a subprocess: the same arguments, target and log path, environment and lock timeout, the
     output echoed and kept, the same exit code. The job's own logic (freshness, build, retry
-    or rebuild after a reset, history, run log) runs unchanged around it. DEBUG_LOG False:
-    dbt writes no logs/dbt.log (for tests that never read it; the job does not either)."""
+    or rebuild after a reset, history, run log) runs unchanged around it."""
     from flowpilot_tools import nightly
 
     extra = {"DBT_USE_COLORS": "false"}
-    if not debug_log:
-        extra["DBT_LOG_LEVEL_FILE"] = "none"
     if pgoptions:
         base = env.get("PGOPTIONS", os.environ.get("PGOPTIONS", ""))
         extra["PGOPTIONS"] = f"{base} {pgoptions}".strip()

@@ -16,7 +16,6 @@ night A and night B, a day apart. The tests run in order, alternating the night 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import shutil
@@ -25,7 +24,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -35,7 +33,7 @@ from flowpilot_tools import nightly, warehouse
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.tests.scenario import (
     DIGEST_SQL, FACTS, HISTORY, MARTS, PER_PERIOD_MARTS, Scenario, age_raw, dbt_in_process,
-    run_dbt_step_in_process, table_digests,
+    table_digests,
 )
 
 # The job's dbt steps run in this process (its logic unchanged): no start-up per step.
@@ -122,17 +120,6 @@ class BackendKiller(threading.Thread):
 
 
 # -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def nightly_dbt_in_process() -> Iterator[None]:
-    """conftest's fixture of that name, less dbt's debug log file, which no test here reads
-    (the job's run log and artifacts are written as in production): about a sixth of a
-    night's CPU time on the test data."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(nightly, "run_dbt_step",
-                      functools.partial(run_dbt_step_in_process, debug_log=False))
-        yield
-
-
 @pytest.fixture(scope="module")
 def server():
     s = Server()
