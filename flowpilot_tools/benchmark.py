@@ -490,6 +490,11 @@ def write_report(report: dict, docs: Path = DOCS) -> Path:
                      f"{reads[mart][1]:.3f} | {speedups[name]:.0f}x |")
     lines += ["", "| mart | read p50 ms | p95 ms |", "|---|---:|---:|"]
     lines += [f"| {mart} | {p50:.3f} | {p95:.3f} |" for mart, (p50, p95) in reads.items()]
+    from flowpilot_tools import benchmark_engines
+
+    engines = benchmark_engines.section(docs / "benchmark_engines.json")
+    if engines:
+        lines += ["", *engines]
     notes = docs / "benchmark_notes.md"
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from flowpilot_tools.dbt import (
     BIN, DEMO_AS_OF, run_dbt, run_mf, start_sqlfluff, tool_env, vars_arg,
 )
 from flowpilot_tools.generate import Scale
-from flowpilot_tools.load import DEMO_MARKER, load
+from flowpilot_tools.load import DEMO_MARKER, LoadResult, load
 
 # The demo: large enough to show every mart, small enough to build in seconds.
 DEMO_SCALE = {"accounts": 40, "days": 90, "sessions_per_day": 12.0}
@@ -60,11 +61,14 @@ def _guard_raw_schema(env: dict[str, str], database: str | None, force: bool) ->
 def load_demo(env: dict[str, str], scale: Scale, database: str | None = None,
               force: bool = False) -> None:
     _guard_raw_schema(env, database, force)
-    result = load(scale, env, database)
+    _print_loaded(load(scale, env, database), scale)
+
+
+def _print_loaded(result: LoadResult, scale: Scale, where: str = "") -> None:
     total = sum(result.rows.values())
     print(
         f"loaded {total:,} raw rows ({scale.accounts} accounts, {scale.days} days, "
-        f"{scale.sessions_per_day:g} sessions per account per day, seed {scale.seed}) "
+        f"{scale.sessions_per_day:g} sessions per account per day, seed {scale.seed}){where} "
         f"in {result.seconds:.1f} s"
     )
     for table, rows in result.rows.items():
@@ -97,11 +101,38 @@ def _print_env(env: dict[str, str]) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.target == "duckdb":
+        return _generate_duckdb(args)
     env = warehouse.connection_env()
     load_demo(env, _scale(args), force=args.force)
     print("raw was replaced: build with `dbt build --full-refresh --vars "
           "'{volume_shrink_expected: true}'` (incremental models start over; the marts may "
           "shrink)")
+    return 0
+
+
+def _generate_duckdb(args: argparse.Namespace, hint: bool = True) -> int:
+    """The same rows into schema raw of the DuckDB file (flowpilot_tools/duckdb_load.py)."""
+    import duckdb  # imported here: the PostgreSQL commands never need it
+
+    from flowpilot_tools import duckdb_load
+
+    path = duckdb_load.duckdb_path()
+    scale = _scale(args)
+    try:
+        if duckdb_load.raw_schema_is_foreign(path) and not args.force:
+            sys.exit(
+                f"flowpilot: schema raw of {path} exists and was not created by the demo "
+                "loader; refusing to replace it (pass --force to do so)"
+            )
+        result = duckdb_load.load(scale, path)
+    except duckdb.IOException as error:  # e.g. another process (dbt) holds the file
+        sys.exit(f"flowpilot: cannot write {path}: {error}")
+    _print_loaded(result, scale, f" into {path}")
+    if hint:
+        print("raw was replaced: build with `FLOWPILOT_TARGET=duckdb dbt build --full-refresh "
+              "--vars '{volume_shrink_expected: true}'` (incremental models start over; the "
+              "marts may shrink)")
     return 0
 
 
@@ -111,11 +142,16 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.target == "duckdb":
+        return _demo_duckdb(args)
     env = warehouse.connection_env()
     print(f"warehouse: {'external' if warehouse.is_external() else 'embedded'} PostgreSQL "
           f"{warehouse.server_version(env)}, database {env['PGDATABASE']}")
     load_demo(env, _scale(args), force=args.force)
-    as_of = args.as_of.isoformat()
+    return _build_demo(env, args.as_of.isoformat())
+
+
+def _build_demo(env: dict[str, str], as_of: str, duckdb_path: Path | None = None) -> int:
     # raw was replaced, not appended to: the incremental models start over, and the marts
     # may shrink (other generator options) without that being a fault
     result = run_dbt(["build", "--full-refresh",
@@ -126,8 +162,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if result.returncode != 0:
         print("flowpilot demo: dbt build failed (see above)", file=sys.stderr)
         return result.returncode
-    report.print_report(env, as_of)
+    report.print_report(env, as_of, duckdb_path=duckdb_path)
     return 0
+
+
+def _demo_duckdb(args: argparse.Namespace) -> int:
+    """The demo on the DuckDB file: the same data, the duckdb target of profiles.yml."""
+    from flowpilot_tools import duckdb_load
+
+    if _generate_duckdb(args, hint=False):
+        return 1
+    path = duckdb_load.duckdb_path()
+    print(f"warehouse: DuckDB {_duckdb_version()}, file {path}")
+    env = {"FLOWPILOT_TARGET": "duckdb", "FLOWPILOT_DUCKDB_PATH": str(path)}
+    return _build_demo(env, args.as_of.isoformat(), duckdb_path=path)
+
+
+def _duckdb_version() -> str:
+    import duckdb
+
+    return duckdb.__version__
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -175,6 +229,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from flowpilot_tools import benchmark
+
+    if args.target is not None:
+        from flowpilot_tools import benchmark_engines
+
+        result = benchmark_engines.run(args.target, fraction=args.scale)
+        benchmark_engines.save(result)
+        stored = benchmark.DOCS / "benchmark_results.json"
+        if stored.exists():  # docs/benchmarks.md again, with the engines' section
+            print(f"wrote {benchmark.write_report(json.loads(stored.read_text()))}")
+        return 0
 
     report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)
     path = benchmark.write_report(report)
@@ -244,12 +308,19 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--force", action="store_true",
                        help="replace a schema raw that the demo loader did not create")
 
+    def target_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--target", choices=("postgres", "duckdb"), default="postgres",
+                       help="the warehouse: PostgreSQL (default) or the DuckDB file "
+                            "$FLOWPILOT_DUCKDB_PATH (default .duckdb/flowpilot.duckdb)")
+
     gen = sub.add_parser("generate", help="generate synthetic raw data and load it with COPY")
     scale_options(gen, DEMO_SCALE)
+    target_option(gen)
     gen.set_defaults(func=cmd_generate)
 
     demo = sub.add_parser("demo", help="README command (a): load the demo data, build, report")
     scale_options(demo, DEMO_SCALE)
+    target_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser(
@@ -263,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
     bench.add_argument("--endpoint-requests", type=int, default=None,
                        help="sample this many (account, period) requests for the endpoint strategy")
+    bench.add_argument("--target", choices=("postgres", "duckdb"), default=None,
+                       help="the engines' side-by-side measurements for one engine "
+                            "(docs/benchmark_engines.json); without it the full PostgreSQL "
+                            "benchmark")
     bench.set_defaults(func=cmd_bench)
 
     dash = sub.add_parser("dashboard", help="write the static analytics dashboard over the marts")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,9 +38,32 @@ def _copy_statement(table: str) -> str:
     return f"copy raw.{table} ({', '.join(COLUMNS[table])}) from stdin"
 
 
+def stream_generated(scale: Scale, worker: int, workers: int,
+                     write: Mapping[str, Callable[[str], object]]) -> dict[str, int]:
+    """Send this worker's accounts (every WORKERS-th from WORKER) as COPY text lines to
+    WRITE[table], in blocks of FLUSH_LINES lines; the lines per table."""
+    counts = {table: 0 for table in TABLES}
+    buffers: dict[str, list[str]] = {table: [] for table in TABLES}
+    if worker == 0 and not scale.batch:
+        buffers["tree_categories"].extend(global_categories(scale))
+        counts["tree_categories"] = len(buffers["tree_categories"])
+    for rows in generate_accounts(scale, range(worker, scale.accounts, workers)):
+        for table, lines in rows.items():
+            if not lines:
+                continue
+            counts[table] += len(lines)
+            buffers[table].extend(lines)
+            if len(buffers[table]) >= FLUSH_LINES:
+                write[table]("".join(buffers[table]))
+                buffers[table].clear()
+    for table in TABLES:
+        if buffers[table]:
+            write[table]("".join(buffers[table]))
+    return counts
+
+
 def _worker(args: tuple[Scale, int, int, dict[str, str], str | None]) -> dict[str, int]:
     scale, worker, workers, env, database = args
-    counts = {table: 0 for table in TABLES}
     with ExitStack() as stack:
         copies = {}
         for table in TABLES:
@@ -48,23 +71,9 @@ def _worker(args: tuple[Scale, int, int, dict[str, str], str | None]) -> dict[st
             conn.autocommit = False
             cursor = stack.enter_context(conn.cursor())
             copies[table] = stack.enter_context(cursor.copy(_copy_statement(table)))
-        buffers: dict[str, list[str]] = {table: [] for table in TABLES}
-        if worker == 0 and not scale.batch:
-            buffers["tree_categories"].extend(global_categories(scale))
-            counts["tree_categories"] = len(buffers["tree_categories"])
-        for rows in generate_accounts(scale, range(worker, scale.accounts, workers)):
-            for table, lines in rows.items():
-                if not lines:
-                    continue
-                counts[table] += len(lines)
-                buffers[table].extend(lines)
-                if len(buffers[table]) >= FLUSH_LINES:
-                    copies[table].write("".join(buffers[table]))
-                    buffers[table].clear()
-        for table in TABLES:
-            if buffers[table]:
-                copies[table].write("".join(buffers[table]))
-    # Leaving the ExitStack ends each COPY and commits each connection.
+        counts = stream_generated(scale, worker, workers,
+                                  {table: copy.write for table, copy in copies.items()})
+    # Leaving the ExitStack ended each COPY and committed each connection.
     return counts
 
 

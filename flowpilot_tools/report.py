@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from flowpilot_tools.warehouse import connect
 
-# Headline queries per mart; a mart that is not built yet is skipped.
+# Headline queries per mart; a mart that is not built yet is skipped. POSTGRES_ONLY: read
+# PostgreSQL's catalog (grants, row-level security), left out on other engines.
+POSTGRES_ONLY = {"readers"}
 HEADLINES: list[tuple[str, str, str]] = [
     (
         "dim_accounts",
@@ -82,27 +85,41 @@ def dbt_schema(layer: str) -> str:
     return f"{os.environ.get('FLOWPILOT_SCHEMA', 'flowpilot')}_{layer}"
 
 
-def print_report(env: Mapping[str, str], as_of: str) -> None:
+RELATIONS_SQL = ("select table_schema, table_name, table_type from information_schema.tables "
+                 "where table_schema in ({placeholders})")
+
+
+def print_report(env: Mapping[str, str], as_of: str, duckdb_path: Path | None = None) -> None:
+    """Every relation with its row count, then the headline numbers; DUCKDB_PATH: of that
+    DuckDB file (flowpilot demo --target duckdb) instead of the PostgreSQL database of ENV."""
     schemas = [dbt_schema(layer) for layer in ("staging", "intermediate", "marts", "history")]
+    if duckdb_path is not None:
+        from flowpilot_tools import duckdb_load
+
+        with duckdb_load.connect(duckdb_path, read_only=True) as conn:
+            query = RELATIONS_SQL.format(placeholders=", ".join("?" * len(schemas)))
+            _print_relations(conn, schemas, as_of, conn.execute(query, schemas).fetchall(),
+                             postgres=False)
+        return
     with connect(env) as conn:
-        relations = conn.execute(
-            """
-            select table_schema, table_name, table_type
-            from information_schema.tables
-            where table_schema = any(%s)
-            order by array_position(%s, table_schema::text), table_name
-            """,
-            (schemas, schemas),
-        ).fetchall()
-        print(f"\nBuilt as of {as_of}:")
-        for schema, name, kind in relations:
-            count = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
-            label = "view " if kind == "VIEW" else "table"
-            print(f"  {label} {schema}.{name:<40} {count:>12,} rows")
-        built = {name for schema, name, _ in relations if schema == schemas[2]}
-        print("\nHeadline numbers (demo data):")
-        for mart, label, query in HEADLINES:
-            if mart not in built:
-                continue
-            values = conn.execute(query.format(schema=schemas[2])).fetchone()
-            print(f"  {label}: {' / '.join(str(v) for v in values)}")
+        query = RELATIONS_SQL.format(placeholders=", ".join(["%s"] * len(schemas)))
+        _print_relations(conn, schemas, as_of, conn.execute(query, schemas).fetchall(),
+                         postgres=True)
+
+
+def _print_relations(conn, schemas: list[str], as_of: str, relations: list[tuple],
+                     postgres: bool) -> None:
+    """CONN: a psycopg or a DuckDB connection (both have execute(...).fetchone())."""
+    relations = sorted(relations, key=lambda row: (schemas.index(row[0]), row[1]))
+    print(f"\nBuilt as of {as_of}:")
+    for schema, name, kind in relations:
+        count = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+        label = "view " if kind == "VIEW" else "table"
+        print(f"  {label} {schema}.{name:<40} {count:>12,} rows")
+    built = {name for schema, name, _ in relations if schema == schemas[2]}
+    print("\nHeadline numbers (demo data):")
+    for mart, label, query in HEADLINES:
+        if mart not in built or (not postgres and label.split(":")[0] in POSTGRES_ONLY):
+            continue
+        values = conn.execute(query.format(schema=schemas[2])).fetchone()
+        print(f"  {label}: {' / '.join(str(v) for v in values)}")

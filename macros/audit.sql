@@ -17,6 +17,16 @@
     before both are built: it runs after, as usual. -#}
 
 {% macro audit_before_swap() -%}
+    {{- return(adapter.dispatch('audit_before_swap', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__audit_before_swap() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+{%- endmacro %}
+
+
+{% macro postgres__audit_before_swap() -%}
     {%- if execute -%}
         {%- set failures = volume_guard_failures() -%}
         {%- set tests = audit_tests(model.unique_id) -%}
@@ -197,6 +207,17 @@
 
 
 {% macro create_audit_ledger() -%}
+    {{- return(adapter.dispatch('create_audit_ledger', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__create_audit_ledger() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+    select 1 as audit_ledger_not_needed
+{%- endmacro %}
+
+
+{% macro postgres__create_audit_ledger() -%}
     {#- on-run-start of the commands that build: the ledger, and old entries out. -#}
     {%- if execute and flags.WHICH in ('build', 'run', 'retry') %}
 create schema if not exists {{ target.schema }}_ops;

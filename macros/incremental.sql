@@ -1,5 +1,5 @@
 {% macro lookback_interval() -%}
-    make_interval(hours => {{ var('lookback_hours', 3) | int }})
+    {{ interval_hours(var('lookback_hours', 3) | int) }}
 {%- endmacro %}
 
 
@@ -12,10 +12,7 @@
     {%- endif -%}
     {%- set query -%}
         select coalesce(
-            to_char(
-                (max({{ column }}) - {{ lookback_interval() }}) at time zone 'UTC',
-                'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
-            ),
+            {{ utc_iso_text('max(' ~ column ~ ') - ' ~ lookback_interval()) }},
             '-infinity'
         )
         from {{ relation }}

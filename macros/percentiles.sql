@@ -35,10 +35,10 @@
         element for an odd n. The result is double precision. -#}
     (
         (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
-            (count({{ value }}) + 1) / 2
+            {{ integer_divide('count(' ~ value ~ ') + 1', 2) }}
         ]::double precision
         + (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
-            count({{ value }}) / 2 + 1
+            {{ integer_divide('count(' ~ value ~ ')', 2) }} + 1
         ]::double precision
     ) / 2
 {%- endmacro %}

@@ -1,4 +1,15 @@
 {% macro make_tables_logged() -%}
+    {{- return(adapter.dispatch('make_tables_logged', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__make_tables_logged() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+    {{- return('select 1 as tables_logged') -}}
+{%- endmacro %}
+
+
+{% macro postgres__make_tables_logged() -%}
     {#- on-run-start of build, run and retry: every table of this project is logged. Versions
         before DECISIONLOG 14 made staging and intermediate tables UNLOGGED, and an incremental
         model keeps the table it has, so a deployment that upgraded still has them: crash

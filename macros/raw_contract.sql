@@ -29,7 +29,7 @@
             {%- else -%}
                 {%- for column, data_type in columns.items() -%}
                     {%- set counts.columns = counts.columns + 1 -%}
-                    {%- set landed = found[table].get(column) -%}
+                    {%- set landed = raw_contract_type_name(found[table].get(column)) -%}
                     {%- if landed is none -%}
                         {%- do problems.append(
                             "column " ~ schema ~ "." ~ table ~ "." ~ column ~ " is missing"
@@ -55,4 +55,29 @@
             ~ " columns present in schema " ~ schema, info=true
         ) -}}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro raw_contract_type_name(landed) -%}
+    {#- The engine's name of a landed column's type, as the contract (PostgreSQL) spells it. -#}
+    {{- return(adapter.dispatch('raw_contract_type_name', 'flowpilot_metrics')(landed)) -}}
+{%- endmacro %}
+
+
+{% macro default__raw_contract_type_name(landed) -%}
+    {{- return(landed) -}}
+{%- endmacro %}
+
+
+{% macro duckdb__raw_contract_type_name(landed) -%}
+    {#- information_schema.columns on DuckDB: VARCHAR, DECIMAL(8,2), JSON, upper case. -#}
+    {%- if landed is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set name = landed | lower -%}
+    {%- set aliases = {'varchar': 'text', 'json': 'jsonb'} -%}
+    {%- if name.startswith('decimal') -%}
+        {{- return('numeric') -}}
+    {%- endif -%}
+    {{- return(aliases.get(name, name)) -}}
 {%- endmacro %}

@@ -1,4 +1,14 @@
 {% macro secure_for_readers() -%}
+    {{- return(adapter.dispatch('secure_for_readers', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__secure_for_readers() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+{%- endmacro %}
+
+
+{% macro postgres__secure_for_readers() -%}
     {#- post-hook of every mart and history table, inside the model's transaction (before
         COMMIT, so the new version is never visible without its grants and policies):
         SELECT for both reader roles and row-level security. The BI reader sees every row;

@@ -20,6 +20,16 @@
 
 
 {% macro create_reader_roles() -%}
+    {{- return(adapter.dispatch('create_reader_roles', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__create_reader_roles() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+{%- endmacro %}
+
+
+{% macro postgres__create_reader_roles() -%}
     {#- on-run-start: create the reader roles when missing (NOLOGIN group roles; people and BI
         tools log in as their own roles, members of these). Guarded by the var manage_roles:
         false on a server where the dbt user may not create roles; an administrator then runs
@@ -56,6 +66,16 @@ $create_role$;
 
 
 {% macro grant_reader_schema_usage() -%}
+    {{- return(adapter.dispatch('grant_reader_schema_usage', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__grant_reader_schema_usage() -%}
+    {#- PostgreSQL only (macros/engines/postgres_only.sql). -#}
+{%- endmacro %}
+
+
+{% macro postgres__grant_reader_schema_usage() -%}
     {#- on-run-start (dbt has created the schemas of the selected models by then): USAGE on
         the marts and history schemas, and only there. Granted only when missing, so that two
         builds at once never update the same catalog row. -#}

@@ -7,6 +7,22 @@
     the previous build's; without that table, or with --full-refresh, every row is read. -#}
 
 {% macro postgres__get_where_subquery(relation) -%}
+    {%- if not config.get('where', '') -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {{- return(where_subquery_since_last_run(relation)) -}}
+{%- endmacro %}
+
+
+{% macro duckdb__get_where_subquery(relation) -%}
+    {%- if not config.get('where', '') -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {{- return(where_subquery_since_last_run(relation)) -}}
+{%- endmacro %}
+
+
+{% macro where_subquery_since_last_run(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
         {%- set where = where | replace('steps_tested_since', steps_tested_since()) -%}

@@ -1,9 +1,11 @@
 {{ config(severity='warn') }}
 
-{#- The pinned time zone list (seed time_zone_names) against this server's pg_timezone_names:
-    one row per name that only one of them has. A name only in the seed would make
-    `at time zone` fail for an account using it; a name only on the server is treated as
-    unknown (UTC). Either way the server's tzdata differs from the pinned one. -#}
+{#- The pinned time zone list (seed time_zone_names) against the engine's list of zone names:
+    one row per name that only one of them has. A name only in the seed would make the
+    conversion to local time fail for an account using it. A name only on the server is
+    treated as unknown (UTC), as METRICS.md's rule says: on PostgreSQL, where the seed was
+    pinned from, it means the server's tzdata differs from the pinned one; other engines
+    (ICU on DuckDB) know more names by design, and only the first kind is reported there. -#}
 with
 
 pinned as (
@@ -12,8 +14,7 @@ pinned as (
 ),
 
 on_server as (
-    select name as time_zone_name
-    from pg_catalog.pg_timezone_names
+    {{ time_zone_names_of_engine() }}
 ),
 
 final as (
@@ -26,7 +27,9 @@ final as (
     from pinned
     full outer join on_server
         on pinned.time_zone_name = on_server.time_zone_name
-    where pinned.time_zone_name is null or on_server.time_zone_name is null
+    where
+        on_server.time_zone_name is null
+        or (pinned.time_zone_name is null and {{ time_zone_names_pinned_from_engine() }})
 )
 
 select * from final

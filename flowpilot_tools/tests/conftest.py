@@ -41,7 +41,8 @@ def nightly_dbt_in_process() -> Iterator[None]:
 
 # The longest modules first when pytest-xdist runs the files on two workers (flowpilot test:
 # --dist loadfile), so that both end at about the same time; a serial run keeps the files' order.
-LONGEST_FIRST = ("test_faults.py", "test_nightly.py", "test_hostile_input.py")
+LONGEST_FIRST = ("test_faults.py", "test_engine_parity.py", "test_nightly.py",
+                 "test_hostile_input.py")
 
 
 def pytest_collection_modifyitems(items) -> None:

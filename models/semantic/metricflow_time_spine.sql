@@ -10,7 +10,7 @@ days as (
         cast('2020-01-01' as date),
         cast('2035-12-31' as date),
         interval '1 day'
-    ) as generated_day
+    ) as day_series (generated_day)
 ),
 
 final as (

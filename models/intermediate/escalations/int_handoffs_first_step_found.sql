@@ -28,8 +28,8 @@ handoffs as (
     from {{ ref('stg_flowpilot__session_handoffs') }}
 ),
 
--- Not materialized: every read below must reach the raw indexes through the view.
-step_versions as not materialized (
+-- Not materialized on PostgreSQL: every read below must reach the raw indexes through the view.
+step_versions as {{ cte_not_materialized() }} (
     select
         step_id,
         session_id,
@@ -95,26 +95,7 @@ claimed_handoffs as (
 ),
 
 first_steps as (
-    select
-        claimed_handoffs.handoff_id,
-        first_step.created_at as first_step_after_claim_at
-    from claimed_handoffs
-    inner join lateral (
-        select candidate.created_at
-        from step_versions as candidate
-        where
-            candidate.session_id = claimed_handoffs.session_id
-            and candidate.created_at > claimed_handoffs.claimed_at
-            and not exists (
-                select
-                from step_versions as newer
-                where
-                    newer.step_id = candidate.step_id
-                    and newer._loaded_at > candidate._loaded_at
-            )
-        order by candidate.created_at
-        limit 1
-    ) as first_step on true
+    {{ first_step_after_claim('claimed_handoffs', 'step_versions') }}
 ),
 
 final as (

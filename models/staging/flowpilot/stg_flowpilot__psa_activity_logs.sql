@@ -24,7 +24,7 @@ final as (
         account_id,
         session_id,
         {{ normalize_code('activity_type') }} as activity_type,
-        coalesce(hours_logged, 0) as hours_logged,
+        cast(coalesce(hours_logged, 0) as {{ type_hours() }}) as hours_logged,
         hours_logged is null as is_hours_missing,
         created_at,
         _loaded_at
