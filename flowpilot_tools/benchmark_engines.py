@@ -6,7 +6,9 @@ only, seeds included); at the whole scale then one more day landed and the night
 models only), and BI reads (one account and period of each per-period mart, 300 random reads
 each). The results go to docs/benchmark_engines.json, one entry per target, and
 docs/benchmarks.md shows them side by side (section "Engines side by side"), with the slope of
-log(build time) over log(scale). The PostgreSQL entry measures the same steps the same way, so
+log(build time) over log(scale). Build times are given twice: the wall time of the dbt command
+(start-up and parse included, about the same on every engine) and the elapsed time dbt reports
+for its nodes. The PostgreSQL entry measures the same steps the same way, so
 that the columns compare; the full PostgreSQL benchmark (`flowpilot bench`) measures more.
 """
 
@@ -101,8 +103,10 @@ class Store:
             warehouse.drop_database(self.name, self.base_env)
 
 
-def _dbt(store: Store, target_path: Path, *args: str, as_of: str | None = None) -> float:
-    """`dbt ARGS` in a subprocess against STORE; its wall time in seconds."""
+def _dbt(store: Store, target_path: Path, *args: str,
+         as_of: str | None = None) -> tuple[float, float]:
+    """`dbt ARGS` in a subprocess against STORE: its wall time (start-up and parse included)
+    and the elapsed time dbt reports for running the nodes, in seconds."""
     command = [str(BIN / "dbt"), *args, "--target-path", str(target_path)]
     if as_of:
         command += ["--vars", json.dumps({"as_of": as_of, "volume_shrink_expected": True})]
@@ -113,7 +117,12 @@ def _dbt(store: Store, target_path: Path, *args: str, as_of: str | None = None) 
     if result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} on {store.target} failed:\n"
                            f"{result.stdout[-4000:]}")
-    return seconds
+    return seconds, run_elapsed(target_path)
+
+
+def run_elapsed(target_path: Path) -> float:
+    """The elapsed time of the nodes as dbt reports it (run_results.json)."""
+    return float(json.loads((target_path / "run_results.json").read_text())["elapsed_time"])
 
 
 def slope(points: Mapping[str, float]) -> float:
@@ -135,14 +144,16 @@ def run(target: str, fraction: float = 1.0, log: Callable[[str], None] = print) 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     result: dict = {"target": target, "accounts": scale.accounts, "fraction": fraction,
-                    "started": dt.datetime.now(dt.timezone.utc).isoformat(), "full": {}}
+                    "started": dt.datetime.now(dt.timezone.utc).isoformat(), "full": {},
+                    "full_elapsed": {}}
     for share in SHARES:
         share_scale = dataclasses.replace(scale, accounts=max(2, round(scale.accounts * share)))
         store = Store(target, f"flowpilot_engine_{int(share * 100)}", base_env, folder)
         loaded = store.load(share_scale)
-        full = _dbt(store, folder / f"full_{int(share * 100)}", "build", "--full-refresh",
-                    *MODELS_ONLY, as_of=as_of.isoformat())
+        full, elapsed = _dbt(store, folder / f"full_{int(share * 100)}", "build",
+                             "--full-refresh", *MODELS_ONLY, as_of=as_of.isoformat())
         result["full"][str(share)] = full
+        result["full_elapsed"][str(share)] = elapsed
         log(f"[bench {target}] {share:g}x ({share_scale.accounts} accounts): loaded in "
             f"{loaded:.0f} s, full build {full:.1f} s")
         if share == 1.0:
@@ -150,15 +161,17 @@ def run(target: str, fraction: float = 1.0, log: Callable[[str], None] = print) 
             day = dataclasses.replace(share_scale, days=1, as_of=next_as_of,
                                       hours_after_as_of=0.0, batch=1)
             result["append_seconds"] = store.append(day)
-            result["nightly"] = _dbt(store, folder / "nightly", "build", *NIGHTLY, *MODELS_ONLY,
-                                     as_of=next_as_of.isoformat())
+            result["nightly"], result["nightly_elapsed"] = _dbt(
+                store, folder / "nightly", "build", *NIGHTLY, *MODELS_ONLY,
+                as_of=next_as_of.isoformat())
             reads = store.reads(next_as_of)
             result["read_p50_ms"] = percentile(reads, 0.5) * 1000
             result["read_p95_ms"] = percentile(reads, 0.95) * 1000
             log(f"[bench {target}] nightly {result['nightly']:.1f} s, BI read p95 "
                 f"{result['read_p95_ms']:.2f} ms")
         store.drop()
-    result["slope"] = slope(result["full"])
+    result["slope"] = slope(result["full_elapsed"])
+    result["slope_wall"] = slope(result["full"])
     result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
     return result
 
@@ -195,15 +208,44 @@ def section(path: Path = RESULTS) -> list[str]:
         row("accounts (whole scale)", lambda r: f"{r['accounts']:,}"),
         row("measured on", lambda r: r["finished"][:16].replace("T", " ")),
         row("load (generate and write raw)", lambda r: f"{r['load_seconds']:.1f} s"),
-        *[row(f"full build at {share}x", lambda r, s=share: f"{r['full'][s]:.1f} s")
+        *[row(f"full build at {share}x: wall (nodes)",
+              lambda r, s=share: f"{r['full'][s]:.1f} s ({r['full_elapsed'][s]:.1f} s)")
           for share in results[targets[0]]["full"]],
-        row("nightly build after one day", lambda r: f"{r['nightly']:.1f} s"),
+        row("nightly build after one day: wall (nodes)",
+            lambda r: f"{r['nightly']:.1f} s ({r['nightly_elapsed']:.1f} s)"),
         row("BI read p50 / p95", lambda r: f"{r['read_p50_ms']:.2f} / {r['read_p95_ms']:.2f} ms"),
-        row("slope of log(full build) over log(scale)", lambda r: f"{r['slope']:.2f}"),
+        row("slope of log(full build) over log(scale): nodes (wall)",
+            lambda r: f"{r['slope']:.2f} ({r['slope_wall']:.2f})"),
     ]
     if "postgres" in results and "duckdb" in results:
-        ratio = results["postgres"]["full"]["1.0"] / results["duckdb"]["full"]["1.0"]
-        verdict = "met" if ratio >= 3 else "**missed**"
+        wall = results["postgres"]["full"]["1.0"] / results["duckdb"]["full"]["1.0"]
+        nodes = (results["postgres"]["full_elapsed"]["1.0"]
+                 / results["duckdb"]["full_elapsed"]["1.0"])
+        verdict = "met" if min(wall, nodes) >= 3 else "**missed**"
         lines += ["", f"DuckDB's full build against PostgreSQL's at the whole scale: "
-                      f"{ratio:.1f}x faster (target: at least 3x): {verdict}."]
+                      f"{wall:.1f}x faster in wall time, {nodes:.1f}x in the nodes' elapsed "
+                      f"time (target: at least 3x): {verdict}. Wall time includes dbt's "
+                      "start-up and parse, the same on both engines."]
     return lines
+
+
+def update_benchmarks_page(page: Path = DOCS / "benchmarks.md", path: Path = RESULTS) -> None:
+    """Replace (or add, before the hand-written notes) the section "Engines side by side" of
+    docs/benchmarks.md; the rest of the page, the last `flowpilot bench`, stays as written."""
+    text = page.read_text() if page.exists() else ""
+    new = "\n".join(section(path)) + "\n"
+    heading = "## Engines side by side"
+    if heading in text:
+        start = text.index(heading)
+        following = text.find("\n## ", start + len(heading))
+        end = len(text) if following < 0 else following + 1
+        text = text[:start] + new + ("\n" if following >= 0 else "") + text[end:]
+    else:
+        notes = (DOCS / "benchmark_notes.md").read_text().strip() if (
+            DOCS / "benchmark_notes.md").exists() else ""
+        start = text.find(notes[:200]) if notes else -1
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + new
+        else:
+            text = text[:start] + new + "\n" + text[start:]
+    page.write_text(text)

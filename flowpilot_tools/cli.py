@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import subprocess
 import sys
@@ -235,9 +234,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         result = benchmark_engines.run(args.target, fraction=args.scale)
         benchmark_engines.save(result)
-        stored = benchmark.DOCS / "benchmark_results.json"
-        if stored.exists():  # docs/benchmarks.md again, with the engines' section
-            print(f"wrote {benchmark.write_report(json.loads(stored.read_text()))}")
+        benchmark_engines.update_benchmarks_page()
+        print(f"wrote {benchmark_engines.RESULTS} and its section of docs/benchmarks.md")
         return 0
 
     report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)

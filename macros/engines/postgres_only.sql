@@ -50,3 +50,14 @@
 
 {% macro default__analyze_table() -%}
 {%- endmacro %}
+
+
+{% macro duckdb__create_indexes(relation) -%}
+    {#- Only the unique indexes, which enforce the grains (the project does not test again
+        what a unique index guarantees). The others serve PostgreSQL's BI reads and plans
+        (docs/physical_design.md); DuckDB reads columns with zone maps, and an ART index per
+        config costs build time for no use here. -#}
+    {%- for index in config.get('indexes', default=[]) if index.get('unique') -%}
+        {%- do run_query(get_create_index_sql(relation, index)) -%}
+    {%- endfor -%}
+{%- endmacro %}
