@@ -326,7 +326,8 @@ def run(fraction: float = 1.0, endpoint_limit: int | None = None,
     return report
 
 
-def _slope(points: dict[str, float]) -> float:
+def slope(points: Mapping[str, float]) -> float:
+    """Least-squares slope of log(seconds) over log(scale share)."""
     xs = [math.log(float(share)) for share in points]
     ys = [math.log(seconds) for seconds in points.values()]
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
@@ -350,7 +351,7 @@ def _plot(report: dict, path: Path) -> None:
     axis.plot([0, top], [0, seconds[-1]], linestyle=":", color="grey", label="linear")
     axis.set_xlabel("raw session rows (millions)")
     axis.set_ylabel("seconds")
-    axis.set_title(f"Build time against scale (slope {_slope(report['scaling']):.2f} in log-log)")
+    axis.set_title(f"Build time against scale (slope {slope(report['scaling']):.2f} in log-log)")
     axis.set_xlim(left=0)
     axis.set_ylim(bottom=0)
     axis.legend()
@@ -383,7 +384,7 @@ def write_report(report: dict, docs: Path = DOCS) -> Path:
     first_action = report["full_models"]["node_seconds"].get("int_handoffs_first_step_found", float("nan"))
     nightly = report["nightly_models"]["wall_seconds"]
     nightly_job = nightly + report["nightly_tests"]["wall_seconds"]
-    slope = _slope(report["scaling"])
+    scaling_slope = slope(report["scaling"])
     dbt_peak = report["full_models"]["dbt_peak_bytes"] / 2**20
     pg_peak = report["full_models"]["postgres_peak_bytes"] / 2**20
     reads = {mart: (percentile(t, 0.5) * 1000, percentile(t, 0.95) * 1000)
@@ -444,7 +445,7 @@ def write_report(report: dict, docs: Path = DOCS) -> Path:
         f"{min(speedups.values()):.0f}x at least (p50 against p50) | "
         f"{verdict(min(speedups.values()) >= 20)} |",
         f"| (f) build time linear in data: slope of log(time) over log(scale) at most 1.1 | "
-        f"{slope:.2f} | {verdict(slope <= 1.1)} |",
+        f"{scaling_slope:.2f} | {verdict(scaling_slope <= 1.1)} |",
         f"| (g) peak memory of dbt under 1 GB | {dbt_peak:.0f} MiB (PostgreSQL {pg_peak:.0f} MiB "
         "PSS, shared buffers included) | " + verdict(dbt_peak < 1024) + " |",
         "",

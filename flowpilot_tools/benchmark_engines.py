@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 import random
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from flowpilot_tools import PROJECT_ROOT, duckdb_load, warehouse
 from flowpilot_tools.benchmark import (
-    BIN, DOCS, MARTS, MARTS_SCHEMA, MODELS_ONLY, NIGHTLY, REFERENCE, percentile,
+    BIN, DOCS, MARTS, MARTS_SCHEMA, MODELS_ONLY, NIGHTLY, REFERENCE, percentile, slope,
 )
 from flowpilot_tools.dbt import tool_env
 from flowpilot_tools.generate import Scale
@@ -123,15 +122,6 @@ def _dbt(store: Store, target_path: Path, *args: str,
 def run_elapsed(target_path: Path) -> float:
     """The elapsed time of the nodes as dbt reports it (run_results.json)."""
     return float(json.loads((target_path / "run_results.json").read_text())["elapsed_time"])
-
-
-def slope(points: Mapping[str, float]) -> float:
-    """Least-squares slope of log(seconds) over log(scale share)."""
-    xs = [math.log(float(share)) for share in points]
-    ys = [math.log(seconds) for seconds in points.values()]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    return (sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
-            / sum((x - mean_x) ** 2 for x in xs))
 
 
 def run(target: str, fraction: float = 1.0, log: Callable[[str], None] = print) -> dict:
