@@ -1,7 +1,7 @@
 {#- The as-of instant of the build (METRICS.md section 2) and the two rules that apply it. -#}
 
 {% macro as_of() -%}
-    cast('{{ as_of_iso() }}' as timestamp with time zone)
+    cast('{{ as_of_iso() }}' as {{ type_instant() }})
 {%- endmacro %}
 
 

@@ -46,7 +46,27 @@
 
 {% macro local_date(instant, timezone) -%}
     {#- METRICS.md section 2: a day is the calendar date of an instant in the account's zone. -#}
+    {{- return(adapter.dispatch('local_date', 'flowpilot_metrics')(instant, timezone)) -}}
+{%- endmacro %}
+
+
+{% macro default__local_date(instant, timezone) -%}
     ({{ instant }} at time zone {{ timezone }})::date
+{%- endmacro %}
+
+
+{% macro spark__local_date(instant, timezone) -%}
+    {#- The session zone is UTC (profiles.yml): from_utc_timestamp gives the wall time in the
+        zone. Java knows two of the pinned names by others: ROC (Asia/Taipei's rules on
+        PostgreSQL too) and Factory (UTC, offset 0). -#}
+    to_date(from_utc_timestamp(
+        {{ instant }},
+        case {{ timezone }}
+            when 'ROC' then 'Asia/Taipei'
+            when 'Factory' then 'UTC'
+            else {{ timezone }}
+        end
+    ))
 {%- endmacro %}
 
 

@@ -39,7 +39,7 @@ select * from final
 
 
 {% macro history_as_of_date(as_of_column) -%}
-    ({{ as_of_column }} at time zone 'UTC')::date
+    {{ local_date(as_of_column, "'UTC'") }}
 {%- endmacro %}
 
 
@@ -53,6 +53,12 @@ select * from final
     {%- if execute and not history_is_published() -%}
         {{- log(model.name ~ ": history left as it was (written only with the var "
             ~ "publish_history, by the nightly job)", info=true) -}}
+    {%- endif -%}
+    {%- if execute and history_is_published() and target.type == 'spark' -%}
+        {{- exceptions.raise_compiler_error(
+            model.name ~ ": history is published on PostgreSQL and DuckDB only: Spark's "
+            ~ "parquet tables cannot delete the rows of a date (README, \"Other engines\")"
+        ) -}}
     {%- endif -%}
     {%- if execute and is_incremental() and history_is_published() -%}
         {%- set marts = [] -%}

@@ -8,17 +8,17 @@
         model runs, so that the planner sees a constant (and its statistics pick the index).
         '-infinity' when relation is empty. Only meaningful in an incremental run. -#}
     {%- if not execute -%}
-        {{- return("'-infinity'::timestamptz") -}}
+        {{- return(instant_literal(none)) -}}
     {%- endif -%}
     {%- set query -%}
         select coalesce(
             {{ utc_iso_text('max(' ~ column ~ ') - ' ~ lookback_interval()) }},
-            '-infinity'
+            '{{ instant_before_all_text() }}'
         )
         from {{ relation }}
     {%- endset -%}
     {%- set value = run_query(query).columns[0].values()[0] -%}
-    {{- return("'" ~ value ~ "'::timestamptz") -}}
+    {{- return(instant_literal(value)) -}}
 {%- endmacro %}
 
 
@@ -30,4 +30,23 @@
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro incremental_or_table() -%}
+    {#- The materialization of the models kept with delete+insert (four staging models and
+        int_handoffs_first_step_found): incremental where the engine has delete+insert;
+        rebuilt whole (table) on Spark, where without Delta Lake only append and
+        insert_overwrite exist (README, "Other engines"). -#}
+    {{- return(adapter.dispatch('incremental_or_table', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__incremental_or_table() -%}
+    {{- return('incremental') -}}
+{%- endmacro %}
+
+
+{% macro spark__incremental_or_table() -%}
+    {{- return('table') -}}
 {%- endmacro %}

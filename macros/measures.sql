@@ -26,6 +26,11 @@
 {%- endmacro %}
 
 
+{% macro spark__seconds_between(start_at, end_at) -%}
+    cast(unix_micros({{ end_at }}) - unix_micros({{ start_at }}) as double) / 1000000
+{%- endmacro %}
+
+
 {% macro rate(numerator, denominator) -%}
     cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}

@@ -9,22 +9,23 @@
     (case
         when ({{ x }}) - floor({{ x }}) > 0.5 then floor({{ x }}) + 1
         when ({{ x }}) - floor({{ x }}) < 0.5 then floor({{ x }})
-        else floor({{ x }}) + mod(floor({{ x }})::bigint, 2)
+        else floor({{ x }}) + mod(cast(floor({{ x }}) as bigint), 2)
     end)
 {%- endmacro %}
 
 
 {% macro percentile_index(fraction, n) -%}
     {#- The 0-based index of the fraction-percentile among n sorted values. -#}
-    {{ round_half_even('(' ~ fraction ~ ')::double precision * ((' ~ n ~ ') - 1)') }}::integer
+    cast(
+        {{ round_half_even('cast(' ~ fraction ~ ' as ' ~ type_double() ~ ') * ((' ~ n ~ ') - 1)') }}
+        as integer
+    )
 {%- endmacro %}
 
 
 {% macro percentile_value(value, fraction) -%}
     {#- Aggregate: the fraction-percentile of the non-null values of value; null when none. -#}
-    (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
-        {{ percentile_index(fraction, 'count(' ~ value ~ ')') }} + 1
-    ]
+    {{ sorted_values_element(value, percentile_index(fraction, 'count(' ~ value ~ ')') ~ ' + 1') }}
 {%- endmacro %}
 
 
@@ -34,12 +35,37 @@
         the middle ones are the 1-based (n + 1) / 2 and n / 2 + 1 (integer division): the same
         element for an odd n. The result is double precision. -#}
     (
-        (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
-            {{ integer_divide('count(' ~ value ~ ') + 1', 2) }}
-        ]::double precision
-        + (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
-            {{ integer_divide('count(' ~ value ~ ')', 2) }} + 1
-        ]::double precision
+        cast(
+            {{ sorted_values_element(value, integer_divide('count(' ~ value ~ ') + 1', 2)) }}
+            as {{ type_double() }}
+        )
+        + cast(
+            {{ sorted_values_element(value, integer_divide('count(' ~ value ~ ')', 2) ~ ' + 1') }}
+            as {{ type_double() }}
+        )
     ) / 2
 {%- endmacro %}
 
+
+{% macro sorted_values_element(value, position) -%}
+    {#- Aggregate: the POSITION-th (1-based) of the non-null values of VALUE in ascending
+        order; null when there is no such element (no values). -#}
+    {{- return(adapter.dispatch('sorted_values_element', 'flowpilot_metrics')(value, position)) -}}
+{%- endmacro %}
+
+
+{% macro default__sorted_values_element(value, position) -%}
+    (array_agg({{ value }} order by {{ value }}) filter (where {{ value }} is not null))[
+        {{ position }}
+    ]
+{%- endmacro %}
+
+
+{% macro spark__sorted_values_element(value, position) -%}
+    {#- collect_list skips nulls; element_at raises on position 0 (no values), so it is
+        guarded. -#}
+    case
+        when {{ position }} >= 1
+            then element_at(array_sort(collect_list({{ value }})), {{ position }})
+    end
+{%- endmacro %}

@@ -10,17 +10,7 @@
         landed as character varying is accepted; any other difference is an error. -#}
     {%- if execute -%}
         {%- set schema = var('raw_schema', 'raw') -%}
-        {%- set found_rows = run_query(
-            "select table_name::text as table_name, column_name::text as column_name, "
-            ~ "data_type::text as data_type from information_schema.columns "
-            ~ "where table_schema = '" ~ schema ~ "'"
-        ) -%}
-        {%- set found = {} -%}
-        {%- for row in found_rows.rows -%}
-            {%- do found.setdefault(row['table_name'], {}).update(
-                {row['column_name']: row['data_type']}
-            ) -%}
-        {%- endfor -%}
+        {%- set found = raw_landed_columns(schema) -%}
         {%- set problems = [] -%}
         {%- set counts = namespace(columns=0) -%}
         {%- for table, columns in raw_contract().items() -%}
@@ -34,11 +24,11 @@
                         {%- do problems.append(
                             "column " ~ schema ~ "." ~ table ~ "." ~ column ~ " is missing"
                         ) -%}
-                    {%- elif landed != data_type
+                    {%- elif landed != raw_contract_engine_type(data_type)
                         and not (data_type == 'text' and landed == 'character varying') -%}
                         {%- do problems.append(
                             "column " ~ schema ~ "." ~ table ~ "." ~ column ~ " is " ~ landed
-                            ~ ", the contract says " ~ data_type
+                            ~ ", the contract says " ~ raw_contract_engine_type(data_type)
                         ) -%}
                     {%- endif -%}
                 {%- endfor -%}
@@ -80,4 +70,67 @@
         {{- return('numeric') -}}
     {%- endif -%}
     {{- return(aliases.get(name, name)) -}}
+{%- endmacro %}
+
+
+{% macro raw_landed_columns(schema) -%}
+    {#- The columns landed in SCHEMA: {table: {column: the engine's type name}}. -#}
+    {{- return(adapter.dispatch('raw_landed_columns', 'flowpilot_metrics')(schema)) -}}
+{%- endmacro %}
+
+
+{% macro default__raw_landed_columns(schema) -%}
+    {%- set found_rows = run_query(
+        "select cast(table_name as text) as table_name, "
+        ~ "cast(column_name as text) as column_name, "
+        ~ "cast(data_type as text) as data_type from information_schema.columns "
+        ~ "where table_schema = '" ~ schema ~ "'"
+    ) -%}
+    {%- set found = {} -%}
+    {%- for row in found_rows.rows -%}
+        {%- do found.setdefault(row['table_name'], {}).update(
+            {row['column_name']: row['data_type']}
+        ) -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+
+{% macro spark__raw_landed_columns(schema) -%}
+    {#- Spark has no information_schema: the catalog's columns of each contracted table. -#}
+    {%- set found = {} -%}
+    {%- for table in raw_contract() -%}
+        {%- set relation = adapter.get_relation(database=none, schema=schema, identifier=table) -%}
+        {%- if relation is not none -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do found.setdefault(table, {}).update({column.name: column.dtype | lower}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+
+{% macro raw_contract_engine_type(data_type) -%}
+    {#- The type a column of the contract's DATA_TYPE (PostgreSQL's name) lands as on this
+        engine, in raw_contract_type_name's spelling. -#}
+    {{- return(adapter.dispatch('raw_contract_engine_type', 'flowpilot_metrics')(data_type)) -}}
+{%- endmacro %}
+
+
+{% macro default__raw_contract_engine_type(data_type) -%}
+    {{- return(data_type) -}}
+{%- endmacro %}
+
+
+{% macro spark__raw_contract_engine_type(data_type) -%}
+    {#- Spark has no uuid, jsonb or time zones in types (flowpilot_tools/spark_load.py). -#}
+    {{- return({
+        'uuid': 'string',
+        'text': 'string',
+        'jsonb': 'string',
+        'integer': 'int',
+        'numeric': 'decimal(8,2)',
+        'timestamp with time zone': 'timestamp',
+    }.get(data_type, data_type)) -}}
 {%- endmacro %}

@@ -7,44 +7,45 @@
     the previous build's; without that table, or with --full-refresh, every row is read. -#}
 
 {% macro postgres__get_where_subquery(relation) -%}
-    {%- if not config.get('where', '') -%}
-        {{- return(relation) -}}
-    {%- endif -%}
     {{- return(where_subquery_since_last_run(relation)) -}}
 {%- endmacro %}
 
 
 {% macro duckdb__get_where_subquery(relation) -%}
-    {%- if not config.get('where', '') -%}
-        {{- return(relation) -}}
-    {%- endif -%}
+    {{- return(where_subquery_since_last_run(relation)) -}}
+{%- endmacro %}
+
+
+{% macro spark__get_where_subquery(relation) -%}
     {{- return(where_subquery_since_last_run(relation)) -}}
 {%- endmacro %}
 
 
 {% macro where_subquery_since_last_run(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- if where -%}
-        {%- set where = where | replace('steps_tested_since', steps_tested_since()) -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {{- return(filtered) -}}
+    {%- if not where -%}
+        {{- return(relation) -}}
     {%- endif -%}
-    {{- return(relation) -}}
+    {%- set filtered -%}
+        (
+            select * from {{ relation }}
+            where {{ where | replace('steps_tested_since', steps_tested_since()) }}
+        ) dbt_subquery
+    {%- endset -%}
+    {{- return(filtered) -}}
 {%- endmacro %}
 
 
 {% macro steps_tested_since() -%}
     {%- if not execute or flags.FULL_REFRESH -%}
-        {{- return("'-infinity'::timestamptz") -}}
+        {{- return(instant_literal(none)) -}}
     {%- endif -%}
     {%- set node = graph.nodes['model.flowpilot_metrics.int_handoffs_first_step_found'] -%}
     {%- set facts = adapter.get_relation(
         database=node.database, schema=node.schema, identifier=node.alias
     ) -%}
     {%- if facts is none -%}
-        {{- return("'-infinity'::timestamptz") -}}
+        {{- return(instant_literal(none)) -}}
     {%- endif -%}
     {{- return(incremental_watermark('steps_loaded_through', facts)) -}}
 {%- endmacro %}

@@ -17,6 +17,10 @@
     double
 {%- endmacro %}
 
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
 
 {% macro type_exact_decimal() -%}
     {#- The exact type that means are taken in (macro exact_mean). PostgreSQL's numeric is
@@ -32,6 +36,10 @@
 
 
 {% macro duckdb__type_exact_decimal() -%}
+    decimal(38, 12)
+{%- endmacro %}
+
+{% macro spark__type_exact_decimal() -%}
     decimal(38, 12)
 {%- endmacro %}
 
@@ -52,6 +60,10 @@
     to_hours(cast({{ hours }} as bigint))
 {%- endmacro %}
 
+{% macro spark__interval_hours(hours) -%}
+    make_dt_interval(0, cast({{ hours }} as int), 0, 0)
+{%- endmacro %}
+
 
 {% macro integer_divide(dividend, divisor) -%}
     {#- Integer division truncating toward zero, for non-negative integers. -#}
@@ -66,6 +78,10 @@
 
 {% macro duckdb__integer_divide(dividend, divisor) -%}
     ({{ dividend }}) // ({{ divisor }})
+{%- endmacro %}
+
+{% macro spark__integer_divide(dividend, divisor) -%}
+    cast(({{ dividend }}) div ({{ divisor }}) as int)
 {%- endmacro %}
 
 
@@ -84,6 +100,11 @@
     strftime(({{ instant }}) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%f+00:00')
 {%- endmacro %}
 
+{% macro spark__utc_iso_text(instant) -%}
+    {#- The session zone is UTC (profiles.yml), so date_format writes the UTC wall time. -#}
+    date_format({{ instant }}, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'+00:00'")
+{%- endmacro %}
+
 
 {% macro type_hours() -%}
     {#- Hours of a time entry and their sums: exact, two digits after the point as landed
@@ -98,6 +119,10 @@
 
 
 {% macro duckdb__type_hours() -%}
+    decimal(38, 2)
+{%- endmacro %}
+
+{% macro spark__type_hours() -%}
     decimal(38, 2)
 {%- endmacro %}
 
@@ -119,6 +144,23 @@
     from pg_timezone_names()
 {%- endmacro %}
 
+{% macro spark__time_zone_names_of_engine() -%}
+    {#- Spark has no catalog of zone names: Java's zone ids, the names Spark resolves besides
+        them (EST, MST, HST: fixed offsets, as on PostgreSQL; GMT+0, GMT-0: offset 0) and the
+        two that spark__local_date maps to the zone Java knows them by (ROC, Factory). -#}
+    select explode(
+        array_union(
+            split(
+                regexp_replace(
+                    reflect('java.time.ZoneId', 'getAvailableZoneIds'), '^\\[|\\]$', ''
+                ),
+                ', '
+            ),
+            array('EST', 'MST', 'HST', 'GMT+0', 'GMT-0', 'ROC', 'Factory')
+        )
+    ) as time_zone_name
+{%- endmacro %}
+
 
 {% macro time_zone_names_pinned_from_engine() -%}
     {#- true where seed time_zone_names is this engine's own list (PostgreSQL 16.2). -#}
@@ -133,4 +175,69 @@
 
 {% macro postgres__time_zone_names_pinned_from_engine() -%}
     true
+{%- endmacro %}
+
+
+{% macro type_instant() -%}
+    {#- An instant: PostgreSQL's and DuckDB's timestamp with time zone; Spark's timestamp (its
+        session zone is UTC). -#}
+    {{- return(adapter.dispatch('type_instant', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__type_instant() -%}
+    timestamp with time zone
+{%- endmacro %}
+
+
+{% macro spark__type_instant() -%}
+    timestamp
+{%- endmacro %}
+
+
+{% macro instant_before_all_text() -%}
+    {#- Text of an instant before every landed row, for an empty table's watermark. -#}
+    {{- return(adapter.dispatch('instant_before_all_text', 'flowpilot_metrics')()) -}}
+{%- endmacro %}
+
+
+{% macro default__instant_before_all_text() -%}
+    -infinity
+{%- endmacro %}
+
+
+{% macro spark__instant_before_all_text() -%}
+    {#- Spark has no infinite timestamps: the first instant of year 1. -#}
+    0001-01-01T00:00:00.000000+00:00
+{%- endmacro %}
+
+
+{% macro instant_literal(text) -%}
+    {#- SQL of the instant TEXT (ISO-8601 with an offset); none: instant_before_all_text(). -#}
+    {%- set text = instant_before_all_text() | trim if text is none else text -%}
+    {{- return("cast('" ~ text ~ "' as " ~ type_instant() | trim ~ ")") -}}
+{%- endmacro %}
+
+
+{% macro day_series(first_day, last_day) -%}
+    {#- A relation of one column generated_day, every calendar day from FIRST_DAY to LAST_DAY
+        (date expressions), both included. -#}
+    {{- return(adapter.dispatch('day_series', 'flowpilot_metrics')(first_day, last_day)) -}}
+{%- endmacro %}
+
+
+{% macro default__day_series(first_day, last_day) -%}
+    (
+        select cast(generated_day as date) as generated_day
+        from generate_series({{ first_day }}, {{ last_day }}, interval '1 day')
+            as day_series (generated_day)
+    )
+{%- endmacro %}
+
+
+{% macro spark__day_series(first_day, last_day) -%}
+    (
+        select explode(sequence({{ first_day }}, {{ last_day }}, interval 1 day))
+            as generated_day
+    )
 {%- endmacro %}

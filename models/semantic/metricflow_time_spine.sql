@@ -5,12 +5,9 @@
 with
 
 days as (
-    select cast(generated_day as date) as date_day
-    from generate_series(
-        cast('2020-01-01' as date),
-        cast('2035-12-31' as date),
-        interval '1 day'
-    ) as day_series (generated_day)
+    select generated_day as date_day
+    from {{ day_series("cast('2020-01-01' as date)", "cast('2035-12-31' as date)") }}
+        as day_series
 ),
 
 final as (

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='handoff_id',
         incremental_strategy='delete+insert',
         indexes=[{'columns': ['handoff_id'], 'unique': True}],

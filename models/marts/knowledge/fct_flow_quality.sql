@@ -67,12 +67,14 @@ flow_periods as (
         end as last_matched_at,
         {#- d in fractional days from the last match ever; greatest/least skip nulls, so a
             flow never matched needs its own branch. -#}
-        case
-            when live_flows.last_ever_matched_at is null then 0.0
-            else greatest(0.0, least(1.0, 1.0 - (
-                {{ duration_seconds('live_flows.last_ever_matched_at', 'account_periods.as_of') }}
-            ) / 86400 / 90))
-        end::double precision as recency_score
+        cast(
+            case
+                when live_flows.last_ever_matched_at is null then 0.0
+                else greatest(0.0, least(1.0, 1.0 - (
+                    {{ duration_seconds('live_flows.last_ever_matched_at', 'account_periods.as_of') }}
+                ) / 86400 / 90))
+            end as {{ type_double() }}
+        ) as recency_score
     from account_periods
     inner join live_flows
         on account_periods.account_id = live_flows.account_id
@@ -99,11 +101,13 @@ quality_scored as (
         guided_rate,
         last_matched_at,
         recency_score,
-        case
-            when usage_count > 0
-                then 0.5 * success_rate + 0.3 * guided_rate + 0.2 * recency_score
-            else 0.0
-        end::double precision as quality_score
+        cast(
+            case
+                when usage_count > 0
+                    then 0.5 * success_rate + 0.3 * guided_rate + 0.2 * recency_score
+                else 0.0
+            end as {{ type_double() }}
+        ) as quality_score
     from flow_periods
 ),
 
@@ -124,10 +128,10 @@ final as (
         last_matched_at,
         recency_score,
         quality_score,
-        row_number() over (
+        cast(row_number() over (
             partition by account_id, period
             order by quality_score desc, usage_count desc, flow_id asc
-        ) as quality_rank,
+        ) as bigint) as quality_rank,
         {#- Ranked again among the used flows only: the top 5 of those. -#}
         usage_count > 0
         and row_number() over (

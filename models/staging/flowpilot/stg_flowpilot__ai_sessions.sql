@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='session_id',
         incremental_strategy='delete+insert',
         indexes=[{'columns': ['session_id'], 'unique': True}],

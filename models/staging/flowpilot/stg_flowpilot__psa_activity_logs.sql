@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         unique_key='activity_id',
         incremental_strategy='delete+insert',
         indexes=[{'columns': ['activity_id'], 'unique': True}],
