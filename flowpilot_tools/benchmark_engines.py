@@ -1,4 +1,4 @@
-"""The same measurements on each engine (issue 14): `flowpilot bench --target postgres|duckdb`.
+"""The same measurements on each engine (issue 14): `flowpilot bench --target postgres|duckdb|spark`.
 
 For one target: the generated data at 1/4, 1/2 and the whole of a scale, each in a new
 database (a new DuckDB file), loaded, seeded and built whole (`dbt build --full-refresh`, models
@@ -10,6 +10,8 @@ log(build time) over log(scale). Build times are given twice: the wall time of t
 (start-up and parse included, about the same on every engine) and the elapsed time dbt reports
 for its nodes. The PostgreSQL entry measures the same steps the same way, so
 that the columns compare; the full PostgreSQL benchmark (`flowpilot bench`) measures more.
+Spark (local mode) is measured at a fraction of the scale (`--scale`), with fewer BI reads
+(SPARK_READS: each is a Spark SQL query of its own).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from flowpilot_tools import PROJECT_ROOT, duckdb_load, warehouse
+from flowpilot_tools import PROJECT_ROOT, duckdb_load, spark_load, warehouse
 from flowpilot_tools.benchmark import (
     BIN, DOCS, MARTS, MARTS_SCHEMA, MODELS_ONLY, NIGHTLY, REFERENCE, percentile, slope,
 )
@@ -32,10 +34,11 @@ from flowpilot_tools.dbt import tool_env
 from flowpilot_tools.generate import Scale
 from flowpilot_tools.load import append, load
 
-TARGETS = ("postgres", "duckdb")
+TARGETS = ("postgres", "duckdb", "spark")
 RESULTS = DOCS / "benchmark_engines.json"
 SHARES = (0.25, 0.5, 1.0)
 READS = 300
+SPARK_READS = 20
 
 
 class Store:
@@ -51,6 +54,11 @@ class Store:
             self.path.unlink(missing_ok=True)
             self.env = dict(base_env, FLOWPILOT_TARGET="duckdb",
                             FLOWPILOT_DUCKDB_PATH=str(self.path))
+        elif target == "spark":
+            self.path = folder / f"{name}.spark"
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.env = spark_load.java_env(dict(base_env, FLOWPILOT_TARGET="spark",
+                                                FLOWPILOT_SPARK_DIR=str(self.path)))
         else:
             warehouse.drop_database(name, base_env)
             warehouse.ensure_database(name, base_env)
@@ -59,17 +67,23 @@ class Store:
     def load(self, scale: Scale) -> float:
         if self.target == "duckdb":
             return duckdb_load.load(scale, self.path).seconds
+        if self.target == "spark":
+            return spark_load.load(scale, self.env).seconds
         return load(scale, self.env).seconds
 
     def append(self, scale: Scale) -> float:
         if self.target == "duckdb":
             return duckdb_load.append(scale, self.path).seconds
+        if self.target == "spark":
+            return spark_load.append(scale, self.env).seconds
         return append(scale, self.env).seconds
 
     def reads(self, as_of: dt.datetime) -> list[float]:
         """READS random (account, period) reads of each per-period mart, seconds each."""
         rng = random.Random(2)
         samples: list[float] = []
+        if self.target == "spark":
+            return spark_load.in_own_process(_spark_reads, self.env, SPARK_READS)
         if self.target == "duckdb":
             with duckdb_load.connect(self.path, read_only=True) as conn:
                 accounts = [str(row[0]) for row in conn.execute(
@@ -98,8 +112,29 @@ class Store:
     def drop(self) -> None:
         if self.target == "duckdb":
             self.path.unlink(missing_ok=True)
+        elif self.target == "spark":
+            shutil.rmtree(self.path, ignore_errors=True)
         else:
             warehouse.drop_database(self.name, self.base_env)
+
+
+def _spark_reads(env: Mapping[str, str], reads: int) -> list[float]:
+    """READS random (account, period) reads of each per-period mart through one warm local
+    Spark session, seconds each (in a process of its own: spark_load.in_own_process)."""
+    rng = random.Random(2)
+    samples: list[float] = []
+    with spark_load.session(env) as spark:
+        accounts = [row[0] for row in spark.sql(
+            f"select account_id from {MARTS_SCHEMA}.dim_accounts").collect()]
+        for mart in MARTS:
+            for _ in range(reads):
+                query = (f"select * from {MARTS_SCHEMA}.{mart} where account_id = "
+                         f"'{rng.choice(accounts)}' and period = "
+                         f"'{rng.choice(('7d', '30d', '90d'))}'")
+                started = time.perf_counter()
+                spark.sql(query).collect()
+                samples.append(time.perf_counter() - started)
+    return samples
 
 
 def _dbt(store: Store, target_path: Path, *args: str,
@@ -190,15 +225,17 @@ def section(path: Path = RESULTS) -> list[str]:
         "Written by `flowpilot bench --target <engine>` (docs/benchmark_engines.json): the same "
         "generated data on each engine, `dbt build --full-refresh` models only, the nightly "
         "(selector nightly, models only) after one more day, and 300 random (account, period) "
-        "reads of each per-period mart. PostgreSQL runs 2 dbt threads, DuckDB one (it "
-        "parallelizes each query itself).",
+        "reads of each per-period mart (Spark: 20, each a Spark SQL query). PostgreSQL runs 2 "
+        "dbt threads, DuckDB and Spark one (they parallelize each query themselves; Spark in "
+        "local mode on both cores). Spark is measured at a fraction of the scale: see its "
+        "accounts.",
         "",
         "| | " + " | ".join(targets) + " |",
         "|---|" + "---:|" * len(targets),
         row("accounts (whole scale)", lambda r: f"{r['accounts']:,}"),
         row("measured on", lambda r: r["finished"][:16].replace("T", " ")),
         row("load (generate and write raw)", lambda r: f"{r['load_seconds']:.1f} s"),
-        *[row(f"full build at {share}x: wall (nodes)",
+        *[row(f"full build at {share}x of the engine's scale: wall (nodes)",
               lambda r, s=share: f"{r['full'][s]:.1f} s ({r['full_elapsed'][s]:.1f} s)")
           for share in results[targets[0]]["full"]],
         row("nightly build after one day: wall (nodes)",
@@ -216,6 +253,12 @@ def section(path: Path = RESULTS) -> list[str]:
                       f"{wall:.1f}x faster in wall time, {nodes:.1f}x in the nodes' elapsed "
                       f"time (target: at least 3x): {verdict}. Wall time includes dbt's "
                       "start-up and parse, the same on both engines."]
+    if "spark" in results:
+        spark = results["spark"]
+        verdict = "met" if spark["slope"] <= 1.1 else "**missed**"
+        lines += ["", f"Spark's slope at {spark['accounts']:,} accounts: {spark['slope']:.2f} "
+                      f"in the nodes' elapsed time, {spark['slope_wall']:.2f} in wall time "
+                      f"(target: at most 1.1): {verdict}."]
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import subprocess
 import sys
@@ -102,6 +103,8 @@ def _print_env(env: dict[str, str]) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.target == "duckdb":
         return _generate_duckdb(args)
+    if args.target == "spark":
+        return _generate_spark(args)
     env = warehouse.connection_env()
     load_demo(env, _scale(args), force=args.force)
     print("raw was replaced: build with `dbt build --full-refresh --vars "
@@ -135,6 +138,40 @@ def _generate_duckdb(args: argparse.Namespace, hint: bool = True) -> int:
     return 0
 
 
+def ensure_spark() -> None:
+    """The spark target's packages and Java: installed by scripts/bootstrap_spark.sh when
+    missing (the first `--target spark` takes a minute or two: pyspark is 456 MB)."""
+    try:
+        import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
+        return
+    except ImportError:
+        pass
+    print("flowpilot: installing the spark target (scripts/bootstrap_spark.sh)", flush=True)
+    subprocess.run([str(PROJECT_ROOT / "scripts" / "bootstrap_spark.sh")], check=True)
+    importlib.invalidate_caches()
+
+
+def _generate_spark(args: argparse.Namespace, hint: bool = True) -> int:
+    """The same rows into database raw of Spark's warehouse (flowpilot_tools/spark_load.py)."""
+    ensure_spark()
+    from flowpilot_tools import spark_load
+
+    env = spark_load.java_env()
+    scale = _scale(args)
+    if spark_load.raw_schema_is_foreign(env) and not args.force:
+        sys.exit(
+            f"flowpilot: database raw of Spark's warehouse {spark_load.spark_dir(env)} exists "
+            "and was not created by the demo loader; refusing to replace it (pass --force)"
+        )
+    result = spark_load.load(scale, env)
+    _print_loaded(result, scale, f" into Spark's warehouse {spark_load.spark_dir(env)}")
+    if hint:
+        print("raw was replaced: build with `FLOWPILOT_TARGET=spark dbt build --full-refresh "
+              "--vars '{volume_shrink_expected: true}'`")
+    return 0
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     env = warehouse.connection_env()
     return run_dbt(args.dbt_args, env).returncode
@@ -143,6 +180,8 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.target == "duckdb":
         return _demo_duckdb(args)
+    if args.target == "spark":
+        return _demo_spark(args)
     env = warehouse.connection_env()
     print(f"warehouse: {'external' if warehouse.is_external() else 'embedded'} PostgreSQL "
           f"{warehouse.server_version(env)}, database {env['PGDATABASE']}")
@@ -150,12 +189,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _build_demo(env, args.as_of.isoformat())
 
 
-def _build_demo(env: dict[str, str], as_of: str, duckdb_path: Path | None = None) -> int:
+def _build_demo(env: dict[str, str], as_of: str, duckdb_path: Path | None = None,
+                history: bool = True) -> int:
     # raw was replaced, not appended to: the incremental models start over, and the marts
     # may shrink (other generator options) without that being a fault
     result = run_dbt(["build", "--full-refresh",
                       *vars_arg(as_of, volume_shrink_expected=True)], env)
-    if result.returncode == 0:  # the night of as_of in the history, as the nightly files it
+    if result.returncode == 0 and history:  # the night of as_of in the history, as the nightly files it
         result = run_dbt(["build", "--selector", "history",
                           *vars_arg(as_of, publish_history=True)], env)
     if result.returncode != 0:
@@ -177,14 +217,38 @@ def _demo_duckdb(args: argparse.Namespace) -> int:
     return _build_demo(env, args.as_of.isoformat(), duckdb_path=path)
 
 
+def _demo_spark(args: argparse.Namespace) -> int:
+    """The demo on Spark (local mode): the same data, the spark target of profiles.yml; no
+    history (not published on Spark: README, "Other engines")."""
+    if _generate_spark(args, hint=False):
+        return 1
+    import pyspark
+
+    from flowpilot_tools import spark_load
+
+    folder = spark_load.spark_dir()
+    print(f"warehouse: Spark {pyspark.__version__} (local mode), {folder}")
+    env = spark_load.java_env({"FLOWPILOT_TARGET": "spark", "FLOWPILOT_SPARK_DIR": str(folder)})
+    return _build_demo(env, args.as_of.isoformat(), history=False)
+
+
 def _duckdb_version() -> str:
     import duckdb
 
     return duckdb.__version__
 
 
+SPARK_TESTS = "flowpilot_tools/tests/test_spark_parity.py"
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     env = warehouse.connection_env()
+    if args.spark:  # scripts/test_spark.sh: the Spark parity module alone
+        ensure_spark()
+        pytest_args = [str(BIN / "pytest"), SPARK_TESTS, "-p", "no:cacheprovider",
+                       *args.pytest_args]
+        spark_env = tool_env(env, FLOWPILOT_SPARK_TESTS="1")
+        return subprocess.run(pytest_args, cwd=PROJECT_ROOT, env=spark_env).returncode
     database = TEST_DATABASE if not warehouse.is_external() else env["PGDATABASE"]
     if not warehouse.is_external():
         warehouse.drop_database(database, env)
@@ -230,6 +294,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from flowpilot_tools import benchmark
 
     if args.target is not None:
+        if args.target == "spark":
+            ensure_spark()
         from flowpilot_tools import benchmark_engines
 
         result = benchmark_engines.run(args.target, fraction=args.scale)
@@ -307,9 +373,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="replace a schema raw that the demo loader did not create")
 
     def target_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--target", choices=("postgres", "duckdb"), default="postgres",
-                       help="the warehouse: PostgreSQL (default) or the DuckDB file "
-                            "$FLOWPILOT_DUCKDB_PATH (default .duckdb/flowpilot.duckdb)")
+        p.add_argument("--target", choices=("postgres", "duckdb", "spark"), default="postgres",
+                       help="the warehouse: PostgreSQL (default), the DuckDB file "
+                            "$FLOWPILOT_DUCKDB_PATH (default .duckdb/flowpilot.duckdb) or "
+                            "Spark in local mode, warehouse $FLOWPILOT_SPARK_DIR (default "
+                            ".spark; installed on first use)")
 
     gen = sub.add_parser("generate", help="generate synthetic raw data and load it with COPY")
     scale_options(gen, DEMO_SCALE)
@@ -324,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     test = sub.add_parser(
         "test", help="README command (b): lint, dbt build, mf validate-configs, pytest")
     test.add_argument("--force", action="store_true")
+    test.add_argument("--spark", action="store_true",
+                      help="only the Spark parity test (scripts/test_spark.sh; sets up Spark)")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     test.set_defaults(func=cmd_test)
 
@@ -332,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
     bench.add_argument("--endpoint-requests", type=int, default=None,
                        help="sample this many (account, period) requests for the endpoint strategy")
-    bench.add_argument("--target", choices=("postgres", "duckdb"), default=None,
+    bench.add_argument("--target", choices=("postgres", "duckdb", "spark"), default=None,
                        help="the engines' side-by-side measurements for one engine "
                             "(docs/benchmark_engines.json); without it the full PostgreSQL "
                             "benchmark")

@@ -37,8 +37,8 @@ HEADLINES: list[tuple[str, str, str]] = [
         "30d: sessions, resolution rate, MTTR minutes (all accounts)",
         """
         select sum(total_sessions),
-               round((sum(resolved_sessions)::numeric / nullif(sum(total_sessions), 0)), 3),
-               round(avg(mttr_minutes)::numeric, 1)
+               round(cast(sum(resolved_sessions) as decimal(20, 6)) / nullif(sum(total_sessions), 0), 3),
+               round(cast(avg(mttr_minutes) as decimal(20, 6)), 1)
         from {schema}.fct_session_metrics where period = '30d'
         """,
     ),
@@ -56,8 +56,8 @@ HEADLINES: list[tuple[str, str, str]] = [
         "30d: handoffs claimed / with action / unclaimed, median and p95 s (account average)",
         """
         select sum(n_handoffs_claimed), sum(n_handoffs_with_action), sum(n_handoffs_unclaimed),
-               round(avg(median_seconds_to_first_action)::numeric, 1),
-               round(avg(p95_seconds_to_first_action)::numeric, 1)
+               round(cast(avg(median_seconds_to_first_action) as decimal(20, 6)), 1),
+               round(cast(avg(p95_seconds_to_first_action) as decimal(20, 6)), 1)
         from {schema}.fct_escalation_metrics where period = '30d'
         """,
     ),
@@ -91,8 +91,14 @@ RELATIONS_SQL = ("select table_schema, table_name, table_type from information_s
 
 def print_report(env: Mapping[str, str], as_of: str, duckdb_path: Path | None = None) -> None:
     """Every relation with its row count, then the headline numbers; DUCKDB_PATH: of that
-    DuckDB file (flowpilot demo --target duckdb) instead of the PostgreSQL database of ENV."""
+    DuckDB file (flowpilot demo --target duckdb) instead of the PostgreSQL database of ENV;
+    ENV's FLOWPILOT_TARGET=spark: of Spark's warehouse (flowpilot demo --target spark)."""
     schemas = [dbt_schema(layer) for layer in ("staging", "intermediate", "marts", "history")]
+    if env.get("FLOWPILOT_TARGET") == "spark":
+        from flowpilot_tools import spark_load
+
+        print(spark_load.in_own_process(_spark_report, dict(env), schemas, as_of), end="")
+        return
     if duckdb_path is not None:
         from flowpilot_tools import duckdb_load
 
@@ -123,3 +129,38 @@ def _print_relations(conn, schemas: list[str], as_of: str, relations: list[tuple
             continue
         values = conn.execute(query.format(schema=schemas[2])).fetchone()
         print(f"  {label}: {' / '.join(str(v) for v in values)}")
+
+
+class _SparkCursor:
+    """The part of a DB-API connection that _print_relations uses, over a SparkSession:
+    execute(sql).fetchone(), with identifiers quoted as Spark quotes them."""
+
+    def __init__(self, spark):
+        self.spark = spark
+        self.row: tuple | None = None
+
+    def execute(self, sql: str) -> _SparkCursor:
+        rows = self.spark.sql(sql.replace('"', "`")).collect()
+        self.row = tuple(rows[0]) if rows else None
+        return self
+
+    def fetchone(self) -> tuple | None:
+        return self.row
+
+
+def _spark_report(env: Mapping[str, str], schemas: list[str], as_of: str) -> str:
+    """The report of Spark's warehouse as text (run in a process of its own)."""
+    import contextlib
+    import io
+
+    from flowpilot_tools import spark_load
+
+    text = io.StringIO()
+    with spark_load.session(env) as spark, contextlib.redirect_stdout(text):
+        relations = [
+            (schema, table.name, "VIEW" if table.tableType == "VIEW" else "BASE TABLE")
+            for schema in schemas if spark.catalog.databaseExists(schema)
+            for table in spark.catalog.listTables(schema)
+        ]
+        _print_relations(_SparkCursor(spark), schemas, as_of, relations, postgres=False)
+    return text.getvalue()

@@ -89,10 +89,14 @@ def session_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def java_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment Spark needs: JAVA_HOME of Debian's Java 17 unless one is set."""
+    """ENV (default: this process's environment) with JAVA_HOME: the one set here, else
+    Debian's Java 17 (scripts/bootstrap_spark.sh installs it when missing)."""
     merged = dict(os.environ if env is None else env)
-    if "JAVA_HOME" not in merged and Path(JAVA_HOME).exists():
-        merged["JAVA_HOME"] = JAVA_HOME
+    java_home = merged.get("JAVA_HOME") or os.environ.get("JAVA_HOME")
+    if not java_home and Path(JAVA_HOME).exists():
+        java_home = JAVA_HOME
+    if java_home:
+        merged["JAVA_HOME"] = java_home
     return merged
 
 
