@@ -17,6 +17,7 @@
     double
 {%- endmacro %}
 
+
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}
@@ -39,6 +40,7 @@
     decimal(38, 12)
 {%- endmacro %}
 
+
 {% macro spark__type_exact_decimal() -%}
     decimal(38, 12)
 {%- endmacro %}
@@ -60,6 +62,7 @@
     to_hours(cast({{ hours }} as bigint))
 {%- endmacro %}
 
+
 {% macro spark__interval_hours(hours) -%}
     make_dt_interval(0, cast({{ hours }} as int), 0, 0)
 {%- endmacro %}
@@ -80,6 +83,7 @@
     ({{ dividend }}) // ({{ divisor }})
 {%- endmacro %}
 
+
 {% macro spark__integer_divide(dividend, divisor) -%}
     cast(({{ dividend }}) div ({{ divisor }}) as int)
 {%- endmacro %}
@@ -99,6 +103,7 @@
 {% macro duckdb__utc_iso_text(instant) -%}
     strftime(({{ instant }}) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%f+00:00')
 {%- endmacro %}
+
 
 {% macro spark__utc_iso_text(instant) -%}
     {#- The session zone is UTC (profiles.yml), so date_format writes the UTC wall time. -#}
@@ -122,6 +127,7 @@
     decimal(38, 2)
 {%- endmacro %}
 
+
 {% macro spark__type_hours() -%}
     decimal(38, 2)
 {%- endmacro %}
@@ -143,6 +149,7 @@
     select name as time_zone_name
     from pg_timezone_names()
 {%- endmacro %}
+
 
 {% macro spark__time_zone_names_of_engine() -%}
     {#- Spark has no catalog of zone names: Java's zone ids, the names Spark resolves besides

@@ -71,7 +71,9 @@ flow_periods as (
             case
                 when live_flows.last_ever_matched_at is null then 0.0
                 else greatest(0.0, least(1.0, 1.0 - (
-                    {{ duration_seconds('live_flows.last_ever_matched_at', 'account_periods.as_of') }}
+                    {{ duration_seconds(
+                        'live_flows.last_ever_matched_at', 'account_periods.as_of'
+                    ) }}
                 ) / 86400 / 90))
             end as {{ type_double() }}
         ) as recency_score
