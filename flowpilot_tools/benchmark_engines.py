@@ -39,6 +39,8 @@ RESULTS = DOCS / "benchmark_engines.json"
 SHARES = (0.25, 0.5, 1.0)
 READS = 300
 SPARK_READS = 20
+# Spark in local mode is measured at this fraction of the reference scale by default.
+SPARK_FRACTION = 0.1
 
 
 class Store:

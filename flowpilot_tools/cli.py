@@ -298,13 +298,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
             ensure_spark()
         from flowpilot_tools import benchmark_engines
 
-        result = benchmark_engines.run(args.target, fraction=args.scale)
+        # Spark in local mode: a tenth of the reference scale unless told otherwise
+        default = benchmark_engines.SPARK_FRACTION if args.target == "spark" else 1.0
+        result = benchmark_engines.run(args.target, fraction=args.scale or default)
         benchmark_engines.save(result)
         benchmark_engines.update_benchmarks_page()
         print(f"wrote {benchmark_engines.RESULTS} and its section of docs/benchmarks.md")
         return 0
 
-    report = benchmark.run(fraction=args.scale, endpoint_limit=args.endpoint_requests)
+    report = benchmark.run(fraction=args.scale or 1.0, endpoint_limit=args.endpoint_requests)
     path = benchmark.write_report(report)
     print(f"wrote {path}")
     return 0
@@ -398,8 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     test.set_defaults(func=cmd_test)
 
     bench = sub.add_parser("bench", help="the benchmark: writes docs/benchmarks.md")
-    bench.add_argument("--scale", type=float, default=1.0,
-                       help="fraction of the reference scale (500 accounts x 90 days x 35/day)")
+    bench.add_argument("--scale", type=float, default=None,
+                       help="fraction of the reference scale (500 accounts x 90 days x 35/day); "
+                            "default 1, with --target spark 0.1")
     bench.add_argument("--endpoint-requests", type=int, default=None,
                        help="sample this many (account, period) requests for the endpoint strategy")
     bench.add_argument("--target", choices=("postgres", "duckdb", "spark"), default=None,

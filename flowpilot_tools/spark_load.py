@@ -194,7 +194,8 @@ def _read_tables(databases: list[str], env: dict[str, str]) -> dict[str, tuple[l
 
 def publish(staging: Path, env: Mapping[str, str] | None = None) -> dict[str, int]:
     """Replace Spark's database raw by the raw tables of the staging DuckDB file; row counts.
-    Spark runs in a process of its own (in_own_process)."""
+    Spark runs in a process of its own (in_own_process). Table by table: Spark has no
+    transactions, so a load that fails midway leaves some tables replaced (load again)."""
     return in_own_process(_publish, staging, dict(env or os.environ))
 
 
