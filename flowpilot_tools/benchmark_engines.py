@@ -82,10 +82,10 @@ class Store:
 
     def reads(self, as_of: dt.datetime) -> list[float]:
         """READS random (account, period) reads of each per-period mart, seconds each."""
-        rng = random.Random(2)
-        samples: list[float] = []
         if self.target == "spark":
             return spark_load.in_own_process(_spark_reads, self.env, SPARK_READS)
+        rng = random.Random(2)
+        samples: list[float] = []
         if self.target == "duckdb":
             with duckdb_load.connect(self.path, read_only=True) as conn:
                 accounts = [str(row[0]) for row in conn.execute(

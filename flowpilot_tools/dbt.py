@@ -24,6 +24,8 @@ def tool_env(env: Mapping[str, str], **extra: str) -> dict[str, str]:
     """Environment for dbt and sqlfluff: the libpq variables and this project's profile."""
     merged = psql_env(env)
     merged["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
+    # dbt runs in the repository root: profiles.yml's file defaults (.duckdb/, .spark/) read PWD
+    merged["PWD"] = str(PROJECT_ROOT)
     merged.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     merged.update(extra)
     return merged

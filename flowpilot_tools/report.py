@@ -37,8 +37,8 @@ HEADLINES: list[tuple[str, str, str]] = [
         "30d: sessions, resolution rate, MTTR minutes (all accounts)",
         """
         select sum(total_sessions),
-               round(cast(sum(resolved_sessions) as decimal(20, 6)) / nullif(sum(total_sessions), 0), 3),
-               round(cast(avg(mttr_minutes) as decimal(20, 6)), 1)
+               round(cast(sum(resolved_sessions) as decimal(38, 12)) / nullif(sum(total_sessions), 0), 3),
+               round(cast(avg(mttr_minutes) as decimal(38, 12)), 1)
         from {schema}.fct_session_metrics where period = '30d'
         """,
     ),
@@ -56,8 +56,8 @@ HEADLINES: list[tuple[str, str, str]] = [
         "30d: handoffs claimed / with action / unclaimed, median and p95 s (account average)",
         """
         select sum(n_handoffs_claimed), sum(n_handoffs_with_action), sum(n_handoffs_unclaimed),
-               round(cast(avg(median_seconds_to_first_action) as decimal(20, 6)), 1),
-               round(cast(avg(p95_seconds_to_first_action) as decimal(20, 6)), 1)
+               round(cast(avg(median_seconds_to_first_action) as decimal(38, 12)), 1),
+               round(cast(avg(p95_seconds_to_first_action) as decimal(38, 12)), 1)
         from {schema}.fct_escalation_metrics where period = '30d'
         """,
     ),

@@ -19,6 +19,7 @@ import concurrent.futures
 import datetime as dt
 import multiprocessing
 import os
+import platform
 import shutil
 import tempfile
 import time
@@ -37,7 +38,9 @@ from flowpilot_tools.load import DEMO_MARKER, LoadResult
 DIR_VARIABLE = "FLOWPILOT_SPARK_DIR"
 # profiles.yml's spark target: env_var('FLOWPILOT_SPARK_DIR', PWD ~ '/.spark')
 DEFAULT_DIR = PROJECT_ROOT / ".spark"
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+# Debian's openjdk-17-jre-headless (scripts/bootstrap_spark.sh installs it when missing)
+JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-" + {"x86_64": "amd64", "aarch64": "arm64"}.get(
+    platform.machine(), platform.machine())
 MARKER_PROPERTY = "flowpilot.loader"
 
 # The raw contract's (PostgreSQL) type names -> the Spark type of the landed column.
@@ -98,6 +101,13 @@ def java_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     if java_home:
         merged["JAVA_HOME"] = java_home
     return merged
+
+
+def has_java() -> bool:
+    """True when Spark will find a Java: JAVA_HOME's, Debian's Java 17, or one on PATH."""
+    java_home = java_env().get("JAVA_HOME")
+    return bool(java_home and (Path(java_home) / "bin" / "java").exists()) or bool(
+        shutil.which("java"))
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 {% macro deduplicate(relation, key, order_by) -%}
-    {#- One row per key, the first by order_by (whose columns are never null: engines order
-        nulls differently). -#}
+    {#- One row per key, the first by order_by. Spell out nulls first/last in order_by: the
+        engines' defaults differ (PostgreSQL sorts nulls first in descending order, DuckDB and
+        Spark last). -#}
     {{- return(adapter.dispatch('deduplicate', 'flowpilot_metrics')(relation, key, order_by)) -}}
 {%- endmacro %}
 

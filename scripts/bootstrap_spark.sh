@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-if ! java -version 2>&1 | grep -q 'version "17\.'; then
+java17="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture)/bin/java"
+if [ ! -x "$java17" ] && ! java -version 2>&1 | grep -q 'version "17\.'; then
     if [ "$(id -u)" != 0 ]; then
         echo "bootstrap_spark: Java 17 is missing; install openjdk-17-jre-headless as root" >&2
         exit 1

@@ -5,7 +5,7 @@ source as (
 ),
 
 deduplicated as (
-    {{ deduplicate('source', 'id', '_loaded_at desc') }}
+    {{ deduplicate('source', 'id', '_loaded_at desc nulls first') }}
 ),
 
 -- The pinned list of valid names (seed time_zone_names), not the server's pg_timezone_names:

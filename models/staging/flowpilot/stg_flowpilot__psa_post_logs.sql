@@ -15,7 +15,7 @@ source as (
 ),
 
 deduplicated as (
-    {{ deduplicate('source', 'id', '_loaded_at desc') }}
+    {{ deduplicate('source', 'id', '_loaded_at desc nulls first') }}
 ),
 
 final as (
