@@ -83,3 +83,26 @@ def test_pyproject_declares_every_package_the_code_imports():
                & declared_names}
     assert missing == set()
     assert "matplotlib" in meta["optional-dependencies"]["bench"]
+
+
+def _jinja_type_map(path: str, macro: str) -> dict[str, str]:
+    """The {'postgres name': 'spark name'} literal of MACRO in the macro file PATH."""
+    text = (PROJECT_ROOT / path).read_text()
+    body = text[text.index(f"macro {macro}("):]
+    body = body[:body.index("endmacro")]
+    return dict(re.findall(r"'([a-z ]+)': '([a-z0-9(), ]+)'", body))
+
+
+def test_spark_type_names_agree_with_the_loader():
+    """Spark's names of PostgreSQL's types are written in three places (Python cannot be read
+    by the macros): the loader's (spark_load.SPARK_TYPES), the raw contract check's and the
+    contracts' cast. They must agree, or the check refuses what the loader lands."""
+    from flowpilot_tools import raw_contract, spark_load
+
+    landed = spark_load.SPARK_TYPES
+    assert set(landed) == set(raw_contract.DATA_TYPES.values())
+    checked = _jinja_type_map("macros/raw_contract.sql", "spark__raw_contract_engine_type")
+    assert checked and {name: checked.get(name, name) for name in landed} == landed
+    cast = _jinja_type_map("macros/engines/spark_types.sql", "spark_type_name")
+    assert {"text", "uuid", "timestamp with time zone"} <= set(cast)
+    assert all(cast[name] == landed[name] for name in cast if name in landed)
