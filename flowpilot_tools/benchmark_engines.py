@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from pathlib import Path
 
 from flowpilot_tools import PROJECT_ROOT, duckdb_load, spark_load, warehouse
@@ -84,32 +85,28 @@ class Store:
         """READS random (account, period) reads of each per-period mart, seconds each."""
         if self.target == "spark":
             return spark_load.in_own_process(_spark_reads, self.env, SPARK_READS)
-        rng = random.Random(2)
-        samples: list[float] = []
         if self.target == "duckdb":
             with duckdb_load.connect(self.path, read_only=True) as conn:
                 accounts = [str(row[0]) for row in conn.execute(
                     f"select account_id from {MARTS_SCHEMA}.dim_accounts").fetchall()]
-                for mart in MARTS:
-                    query = f"select * from {MARTS_SCHEMA}.{mart} where account_id = ? and period = ?"
-                    for _ in range(READS):
-                        started = time.perf_counter()
-                        conn.execute(query, [rng.choice(accounts), rng.choice(("7d", "30d", "90d"))])
-                        conn.fetchall()
-                        samples.append(time.perf_counter() - started)
-            return samples
+
+                def read(mart: str, account: str, period: str) -> None:
+                    conn.execute(f"select * from {MARTS_SCHEMA}.{mart} "
+                                 "where account_id = ? and period = ?", [account, period])
+                    conn.fetchall()
+
+                return timed_reads(accounts, read, READS)
         with warehouse.connect(self.env) as conn, conn.cursor(binary=True) as cursor:
             accounts = [row[0] for row in conn.execute(
                 f"select account_id from {MARTS_SCHEMA}.dim_accounts")]
-            for mart in MARTS:
-                query = f"select * from {MARTS_SCHEMA}.{mart} where account_id = %s and period = %s"
-                for _ in range(READS):
-                    started = time.perf_counter()
-                    cursor.execute(query, (rng.choice(accounts), rng.choice(("7d", "30d", "90d"))),
-                                   prepare=True)
-                    cursor.fetchall()
-                    samples.append(time.perf_counter() - started)
-        return samples
+
+            def read(mart: str, account: str, period: str) -> None:
+                cursor.execute(f"select * from {MARTS_SCHEMA}.{mart} "
+                               "where account_id = %s and period = %s", (account, period),
+                               prepare=True)
+                cursor.fetchall()
+
+            return timed_reads(accounts, read, READS)
 
     def drop(self) -> None:
         if self.target == "duckdb":
@@ -120,23 +117,33 @@ class Store:
             warehouse.drop_database(self.name, self.base_env)
 
 
-def _spark_reads(env: Mapping[str, str], reads: int) -> list[float]:
-    """READS random (account, period) reads of each per-period mart through one warm local
-    Spark session, seconds each (in a process of its own: spark_load.in_own_process)."""
+def timed_reads(accounts: list, read: Callable[[str, Any, str], None],
+                reads: int) -> list[float]:
+    """READS random (account, period) reads of each per-period mart through READ(mart,
+    account, period), the same draws on every engine; seconds each."""
     rng = random.Random(2)
     samples: list[float] = []
+    for mart in MARTS:
+        for _ in range(reads):
+            account, period = rng.choice(accounts), rng.choice(("7d", "30d", "90d"))
+            started = time.perf_counter()
+            read(mart, account, period)
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _spark_reads(env: Mapping[str, str], reads: int) -> list[float]:
+    """timed_reads through one warm local Spark session (in a process of its own:
+    spark_load.in_own_process)."""
     with spark_load.session(env) as spark:
         accounts = [row[0] for row in spark.sql(
             f"select account_id from {MARTS_SCHEMA}.dim_accounts").collect()]
-        for mart in MARTS:
-            for _ in range(reads):
-                query = (f"select * from {MARTS_SCHEMA}.{mart} where account_id = "
-                         f"'{rng.choice(accounts)}' and period = "
-                         f"'{rng.choice(('7d', '30d', '90d'))}'")
-                started = time.perf_counter()
-                spark.sql(query).collect()
-                samples.append(time.perf_counter() - started)
-    return samples
+
+        def read(mart: str, account: str, period: str) -> None:
+            spark.sql(f"select * from {MARTS_SCHEMA}.{mart} where account_id = '{account}' "
+                      f"and period = '{period}'").collect()
+
+        return timed_reads(accounts, read, reads)
 
 
 def _dbt(store: Store, target_path: Path, *args: str,

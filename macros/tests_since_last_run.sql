@@ -6,22 +6,9 @@
     the test. Tests run before the models downstream of their model, so the watermark is still
     the previous build's; without that table, or with --full-refresh, every row is read. -#}
 
-{% macro postgres__get_where_subquery(relation) -%}
-    {{- return(where_subquery_since_last_run(relation)) -}}
-{%- endmacro %}
-
-
-{% macro duckdb__get_where_subquery(relation) -%}
-    {{- return(where_subquery_since_last_run(relation)) -}}
-{%- endmacro %}
-
-
-{% macro spark__get_where_subquery(relation) -%}
-    {{- return(where_subquery_since_last_run(relation)) -}}
-{%- endmacro %}
-
-
-{% macro where_subquery_since_last_run(relation) -%}
+{% macro default__get_where_subquery(relation) -%}
+    {#- Overrides dbt's default__get_where_subquery on every engine (the root project is
+        searched first, whatever the adapter). -#}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
         {{- return(relation) -}}

@@ -14,7 +14,7 @@ import json
 import math
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from flowpilot_tools.tests.scenario import (
 AS_OF = dt.datetime(2026, 4, 27, 15, 25, 46, tzinfo=dt.timezone.utc)
 # An earlier as_of, written with an offset, between two rows' instants.
 EARLIER_AS_OF = "2026-04-19T22:40:13.5-07:00"
+EARLIER_AS_OF_UTC = dt.datetime(2026, 4, 20, 5, 40, 13, 500000, tzinfo=dt.timezone.utc)
 NEXT_AS_OF = AS_OF + dt.timedelta(days=1)
 SCALE = Scale(accounts=8, days=95, sessions_per_day=6.0, seed=14, as_of=AS_OF)
 NEXT_DAY = Scale(accounts=8, days=1, sessions_per_day=6.0, seed=14, as_of=NEXT_AS_OF,
@@ -175,29 +176,47 @@ def _vars(as_of: str) -> str:
     return json.dumps({"as_of": as_of, "volume_shrink_expected": True})
 
 
+def check_at_as_of(postgres, other, name: str) -> str:
+    """Test a of every engine: PostgreSQL and the engine OTHER (its dbt(...) and tables(...))
+    built whole at AS_OF, on the engine with `dbt build` (the models, the data tests and every
+    unit test), give the same marts and facts. The engine's dbt output is returned."""
+    postgres.build(AS_OF.isoformat(), "--full-refresh", volume_shrink_expected=True)
+    output = other.dbt("build", "--full-refresh", "--vars", _vars(AS_OF.isoformat()))
+    assert " unit tests" in output and "ERROR=0" in output
+    assert "PostgreSQL-only features skipped" in output
+    assert_same_published(other.tables(PUBLISHED), postgres_tables(postgres.env, PUBLISHED),
+                          f"{name} against PostgreSQL at {AS_OF.isoformat()}")
+    return output
+
+
+def check_at_the_earlier_as_of(postgres, build_other: Callable[[str], object],
+                               other_tables: Callable[[Iterable[str]], dict], what: str) -> None:
+    """Test b of every engine: PostgreSQL with session zone SESSION_TIME_ZONE and the other
+    engine (BUILD_OTHER(as_of) runs its models in that zone) at EARLIER_AS_OF give the same
+    marts and facts, whose as_of is that instant."""
+    postgres.build(EARLIER_AS_OF, "--full-refresh", env={"PGTZ": SESSION_TIME_ZONE},
+                   volume_shrink_expected=True)
+    build_other(EARLIER_AS_OF)
+    got = other_tables(PUBLISHED)
+    assert_equal_tables(got, postgres_tables(postgres.env, PUBLISHED), what)
+    columns, rows = got[f"{MARTS}.fct_session_metrics"]
+    assert rows and {row[columns.index("as_of")] for row in rows} == {EARLIER_AS_OF_UTC}
+
+
 def test_a_same_marts_at_as_of_and_unit_tests_pass_on_duckdb(engines):
     postgres, duck = engines
-    postgres.build(AS_OF.isoformat(), "--full-refresh", volume_shrink_expected=True)
-    # dbt build on DuckDB: the models, the data tests and every unit test.
-    output = duck.dbt("build", "--full-refresh", "--vars", _vars(AS_OF.isoformat()))
-    assert " unit tests" in output and "ERROR=0" in output
-    assert_same_published(duck.tables(PUBLISHED), postgres_tables(postgres.env, PUBLISHED),
-                          f"DuckDB against PostgreSQL at {AS_OF.isoformat()}")
+    check_at_as_of(postgres, duck, "DuckDB")
 
 
 def test_b_same_marts_at_an_earlier_as_of_in_another_session_time_zone(engines):
     postgres, duck = engines
-    postgres.build(EARLIER_AS_OF, "--full-refresh", env={"PGTZ": SESSION_TIME_ZONE},
-                   volume_shrink_expected=True)
-    duck.dbt("run", "--full-refresh", "--vars", _vars(EARLIER_AS_OF),
-             session_time_zone=SESSION_TIME_ZONE)
-    want = postgres_tables(postgres.env, PUBLISHED)
-    assert_equal_tables(duck.tables(PUBLISHED), want,
-                        f"DuckDB against PostgreSQL at {EARLIER_AS_OF}, session zone "
-                        f"{SESSION_TIME_ZONE}")
-    with duckdb_load.connect(duck.path, read_only=True) as conn:
-        assert str(conn.execute(f"select max(as_of) from {MARTS}.fct_session_metrics")
-                   .fetchall()[0][0]).startswith("2026-04-20 05:40:13.5")
+    check_at_the_earlier_as_of(
+        postgres,
+        lambda as_of: duck.dbt("run", "--full-refresh", "--vars", _vars(as_of),
+                               session_time_zone=SESSION_TIME_ZONE),
+        duck.tables,
+        f"DuckDB against PostgreSQL at {EARLIER_AS_OF}, session zone {SESSION_TIME_ZONE}",
+    )
 
 
 def test_c_incremental_build_equals_full_refresh_on_duckdb(engines):

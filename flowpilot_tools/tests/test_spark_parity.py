@@ -13,7 +13,6 @@ test command: without FLOWPILOT_SPARK_TESTS=1 it is skipped, saying so.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from flowpilot_tools.dbt import run_dbt
-from flowpilot_tools.tests.scenario import MARTS, BuildFailed
+from flowpilot_tools.tests.scenario import BuildFailed
 from flowpilot_tools.tests.test_engine_parity import (
-    AS_OF, EARLIER_AS_OF, PUBLISHED, SCALE, SESSION_TIME_ZONE, _rows, _vars,
-    assert_equal_tables, assert_same_published, postgres_tables,
+    EARLIER_AS_OF, SCALE, SESSION_TIME_ZONE, _rows, _vars, assert_equal_tables,
+    check_at_as_of, check_at_the_earlier_as_of, postgres_tables,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -92,25 +91,16 @@ def test_0_raw_tables_hold_the_rows_postgresql_got(engines):
 
 def test_a_same_marts_at_as_of_and_tests_pass_on_spark(engines):
     postgres, spark = engines
-    postgres.build(AS_OF.isoformat(), "--full-refresh", volume_shrink_expected=True)
-    # dbt build on Spark: the seeds, the models, the data tests and every unit test.
-    output = spark.dbt("build", "--full-refresh", "--vars", _vars(AS_OF.isoformat()))
-    assert " unit tests" in output and "ERROR=0" in output
+    output = check_at_as_of(postgres, spark, "Spark")
     assert "spark: PostgreSQL-only features skipped" in output
-    assert_same_published(spark.tables(PUBLISHED), postgres_tables(postgres.env, PUBLISHED),
-                          f"Spark against PostgreSQL at {AS_OF.isoformat()}")
 
 
 def test_b_same_marts_at_an_earlier_as_of_in_another_machine_time_zone(engines):
     postgres, spark = engines
-    postgres.build(EARLIER_AS_OF, "--full-refresh", env={"PGTZ": SESSION_TIME_ZONE},
-                   volume_shrink_expected=True)
-    spark.dbt("run", "--full-refresh", "--vars", _vars(EARLIER_AS_OF),
-              machine_time_zone=SESSION_TIME_ZONE)
-    want = postgres_tables(postgres.env, PUBLISHED)
-    got = spark.tables(PUBLISHED)
-    assert_equal_tables(got, want, f"Spark against PostgreSQL at {EARLIER_AS_OF}, machine "
-                        f"zone {SESSION_TIME_ZONE}")
-    columns, rows = got[f"{MARTS}.fct_session_metrics"]
-    as_of = {row[columns.index("as_of")] for row in rows}
-    assert as_of == {dt.datetime(2026, 4, 20, 5, 40, 13, 500000, tzinfo=dt.timezone.utc)}
+    check_at_the_earlier_as_of(
+        postgres,
+        lambda as_of: spark.dbt("run", "--full-refresh", "--vars", _vars(as_of),
+                                machine_time_zone=SESSION_TIME_ZONE),
+        spark.tables,
+        f"Spark against PostgreSQL at {EARLIER_AS_OF}, machine zone {SESSION_TIME_ZONE}",
+    )
