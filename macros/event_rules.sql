@@ -57,16 +57,23 @@
 
 {% macro spark__local_date(instant, timezone) -%}
     {#- The session zone is UTC (profiles.yml): from_utc_timestamp gives the wall time in the
-        zone. Java knows two of the pinned names by others: ROC (Asia/Taipei's rules on
-        PostgreSQL too) and Factory (UTC, offset 0). -#}
+        zone, named as Java knows it (spark_zone_aliases). -#}
     to_date(from_utc_timestamp(
         {{ instant }},
         case {{ timezone }}
-            when 'ROC' then 'Asia/Taipei'
-            when 'Factory' then 'UTC'
+            {%- for pinned, java in spark_zone_aliases().items() %}
+            when '{{ pinned }}' then '{{ java }}'
+            {%- endfor %}
             else {{ timezone }}
         end
     ))
+{%- endmacro %}
+
+
+{% macro spark_zone_aliases() -%}
+    {#- Names of the pinned zone list that Java knows by another: ROC (Asia/Taipei's rules on
+        PostgreSQL too) and Factory (UTC, offset 0). -#}
+    {{- return({'ROC': 'Asia/Taipei', 'Factory': 'UTC'}) -}}
 {%- endmacro %}
 
 

@@ -154,7 +154,7 @@
 {% macro spark__time_zone_names_of_engine() -%}
     {#- Spark has no catalog of zone names: Java's zone ids, the names Spark resolves besides
         them (EST, MST, HST: fixed offsets, as on PostgreSQL; GMT+0, GMT-0: offset 0) and the
-        two that spark__local_date maps to the zone Java knows them by (ROC, Factory). -#}
+        names spark__local_date maps to the zone Java knows them by (spark_zone_aliases). -#}
     select explode(
         array_union(
             split(
@@ -163,7 +163,10 @@
                 ),
                 ', '
             ),
-            array('EST', 'MST', 'HST', 'GMT+0', 'GMT-0', 'ROC', 'Factory')
+            array(
+                'EST', 'MST', 'HST', 'GMT+0', 'GMT-0'
+                {%- for pinned in spark_zone_aliases() %}, '{{ pinned }}'{% endfor %}
+            )
         )
     ) as time_zone_name
 {%- endmacro %}
